@@ -1,0 +1,113 @@
+package io.chargebot.server;
+
+import static java.util.Objects.requireNonNull;
+
+import io.chargebot.server.db.DatabaseSettings;
+import io.chargebot.server.db.EmbeddedDatabase;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.grpc.server.GrpcEmbeddedServer;
+import io.micronaut.core.annotation.Nullable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running ChargeBot gRPC server: the Micronaut context, its gRPC server and, when no database was
+ * configured, the embedded PostgreSQL it started. Used by {@link ServerMain}, the local platform and
+ * tests; {@link #close()} shuts down gracefully (health NOT_SERVING, in-flight calls finish, then
+ * the database).
+ */
+public final class ChargeBotServer implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(ChargeBotServer.class);
+
+    private final ApplicationContext context;
+    private final GrpcEmbeddedServer grpcServer;
+    private final DatabaseSettings database;
+    @Nullable
+    private final EmbeddedDatabase embeddedDatabase;
+
+    private ChargeBotServer(ApplicationContext context, GrpcEmbeddedServer grpcServer, DatabaseSettings database,
+                            @Nullable EmbeddedDatabase embeddedDatabase) {
+        this.context = context;
+        this.grpcServer = grpcServer;
+        this.database = database;
+        this.embeddedDatabase = embeddedDatabase;
+    }
+
+    /** Starts the server (and an embedded PostgreSQL if {@code options.database()} is null). */
+    public static ChargeBotServer start(ServerOptions options) {
+        requireNonNull(options, "options");
+        EmbeddedDatabase embedded = null;
+        DatabaseSettings database = options.database();
+        if (database == null) {
+            embedded = EmbeddedDatabase.start(options.embeddedDatabasePort());
+            database = embedded.settings();
+        }
+        try {
+            Map<String, Object> properties = new LinkedHashMap<>();
+            properties.put("datasources.default.url", database.jdbcUrl());
+            if (database.username() != null) {
+                properties.put("datasources.default.username", database.username());
+            }
+            if (database.password() != null) {
+                properties.put("datasources.default.password", database.password());
+            }
+            properties.put("grpc.server.port", options.grpcPort());
+            properties.put("chargebot.demo-data.enabled", options.demoData());
+            properties.putAll(options.properties());
+            ApplicationContext context = ApplicationContext.builder(ServerMain.class)
+                    .properties(properties)
+                    .deduceEnvironment(false)
+                    .banner(false)
+                    .start();
+            GrpcEmbeddedServer grpcServer = context.getBean(GrpcEmbeddedServer.class);
+            grpcServer.start();
+            logger.info("ChargeBot gRPC server listening on port {} (database {})",
+                    grpcServer.getServer().getPort(), database.displayUrl());
+            return new ChargeBotServer(context, grpcServer, database, embedded);
+        } catch (RuntimeException e) {
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The port gRPC listens on. */
+    public int grpcPort() {
+        return grpcServer.getServer().getPort();
+    }
+
+    /** The database in use (password never printed by {@link DatabaseSettings#toString()}). */
+    public DatabaseSettings database() {
+        return database;
+    }
+
+    /** The embedded database, or null when an external one is used. */
+    @Nullable
+    public EmbeddedDatabase embeddedDatabase() {
+        return embeddedDatabase;
+    }
+
+    public ApplicationContext context() {
+        return context;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (grpcServer.isRunning()) {
+                grpcServer.stop();
+            }
+            if (context.isRunning()) {
+                context.close();
+            }
+        } finally {
+            if (embeddedDatabase != null) {
+                embeddedDatabase.close();
+            }
+        }
+    }
+}

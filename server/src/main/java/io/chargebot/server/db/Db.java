@@ -1,0 +1,93 @@
+package io.chargebot.server.db;
+
+import io.chargebot.server.grpc.Deadlines;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/**
+ * Small JDBC helper over the pool: statements get the caller's remaining deadline as their query
+ * timeout, and transactions commit or roll back as a whole (retrying serialization failures and
+ * deadlocks, which PostgreSQL reports for concurrent constraint checks).
+ */
+@Singleton
+public final class Db {
+
+    /** Work done with a connection. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private static final int MAX_ATTEMPTS = 5;
+
+    private final DataSource dataSource;
+
+    public Db(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Runs read-only work in auto-commit mode. */
+    public <T> T read(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new DataAccessException(e);
+        }
+    }
+
+    /**
+     * Runs {@code work} in one transaction: all of it commits or none of it does. Serialization
+     * failures (40001) and deadlocks (40P01) are retried a few times, so {@code work} must be
+     * repeatable.
+     */
+    public <T> T transaction(Work<T> work) {
+        try {
+            return transactionWithRetries(work);
+        } catch (SQLException e) {
+            throw new DataAccessException(e);
+        }
+    }
+
+    private <T> T transactionWithRetries(Work<T> work) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                try {
+                    T result = work.run(connection);
+                    connection.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    rollbackQuietly(connection, e);
+                    if (attempt < MAX_ATTEMPTS && e instanceof SQLException sql && isRetryable(sql)) {
+                        continue;
+                    }
+                    throw e;
+                } finally {
+                    connection.setAutoCommit(true);
+                }
+            }
+        }
+    }
+
+    /** Prepares {@code sql} with the current call's deadline as its query timeout. */
+    public static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        statement.setQueryTimeout(Deadlines.queryTimeoutSeconds());
+        return statement;
+    }
+
+    static boolean isRetryable(SQLException e) {
+        return "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
+    }
+
+    private static void rollbackQuietly(Connection connection, Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException rollback) {
+            cause.addSuppressed(rollback);
+        }
+    }
+}
