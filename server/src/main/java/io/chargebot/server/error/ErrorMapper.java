@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class ErrorMapper {
 
     private static final Logger logger = LoggerFactory.getLogger(ErrorMapper.class);
+    private static final io.grpc.Metadata.Key<byte[]> STATUS_DETAILS_KEY =
+            io.grpc.Metadata.Key.of("grpc-status-details-bin", io.grpc.Metadata.BINARY_BYTE_MARSHALLER);
 
     /** Maps {@code error}, raised while serving {@code method} under {@code correlationId}. */
     public StatusRuntimeException map(Throwable error, String method, String correlationId) {
@@ -37,8 +39,10 @@ public final class ErrorMapper {
         }
         if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {
             Status status = Status.fromThrowable(cause);
-            if (StatusProto.fromThrowable(cause) != null || status.getCode() == Status.Code.CANCELLED) {
-                return status.asRuntimeException(Status.trailersFromThrowable(cause));
+            io.grpc.Metadata trailers = Status.trailersFromThrowable(cause);
+            boolean rich = trailers != null && trailers.containsKey(STATUS_DETAILS_KEY);
+            if ((rich && status.getCode() != Status.Code.UNKNOWN) || status.getCode() == Status.Code.CANCELLED) {
+                return status.asRuntimeException(trailers);
             }
             return fromStatus(status, correlationId);
         }

@@ -159,8 +159,11 @@ public final class RequestInterceptor implements ServerInterceptor, Ordered {
             MDC.put(MDC_KEY, correlationId);
             try {
                 callback.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 call.fail(e);
+                if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                    throw (VirtualMachineError) e;
+                }
             } finally {
                 MDC.remove(MDC_KEY);
             }
