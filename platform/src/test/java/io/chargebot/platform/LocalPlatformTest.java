@@ -1,0 +1,230 @@
+package io.chargebot.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.rpc.BadRequest;
+import com.google.type.LatLng;
+import io.chargebot.parking.v1.ListParkingLotsRequest;
+import io.chargebot.parking.v1.ListParkingLotsResponse;
+import io.chargebot.parking.v1.ParkingLot;
+import io.chargebot.parking.v1.ParkingServiceGrpc;
+import io.chargebot.server.testing.TestDatabases;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The local platform end to end: browser-style gRPC-Web and JSON requests through the gateway to
+ * the real server and PostgreSQL with the demo data, compared with direct gRPC.
+ */
+class LocalPlatformTest {
+
+    private static final LatLng CITY_HALL = LatLng.newBuilder().setLatitude(37.5665).setLongitude(126.9780).build();
+
+    private static LocalPlatform platform;
+    private static ManagedChannel channel;
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        platform = LocalPlatform.start(new LocalPlatform.Options(0, 0, true, TestDatabases.create()));
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", platform.grpcPort()).usePlaintext().build();
+    }
+
+    @AfterAll
+    static void stop() {
+        channel.shutdownNow();
+        platform.close();
+    }
+
+    @Test
+    void grpcWebUnaryReturnsWhatDirectGrpcReturns() throws Exception {
+        ListParkingLotsRequest request = ListParkingLotsRequest.newBuilder().setLocation(CITY_HALL).setPageSize(5).build();
+        ListParkingLotsResponse direct = ParkingServiceGrpc.newBlockingStub(channel).listParkingLots(request);
+
+        HttpResponse<byte[]> response = grpcWeb("application/grpc-web+proto", frame(0, request.toByteArray()));
+        assertThat(response.statusCode()).isEqualTo(200);
+        Frames frames = Frames.parse(response.body());
+        assertThat(frames.trailers).containsEntry("grpc-status", "0");
+        ListParkingLotsResponse viaGateway = ListParkingLotsResponse.parseFrom(frames.data.toByteArray());
+
+        assertThat(viaGateway.getParkingLotsList()).extracting(ParkingLot::getName)
+                .containsExactlyElementsOf(direct.getParkingLotsList().stream().map(ParkingLot::getName).toList());
+        assertThat(viaGateway.getParkingLots(0).getDisplayName()).isEqualTo("서울시청 공영주차장");
+        assertThat(viaGateway.getNextPageToken()).isNotEmpty();
+    }
+
+    @Test
+    void grpcWebTextWorksForBrowsers() throws Exception {
+        ListParkingLotsRequest request = ListParkingLotsRequest.newBuilder().setLocation(CITY_HALL).setPageSize(1).build();
+        byte[] body = Base64.getEncoder().encode(frame(0, request.toByteArray()));
+        HttpResponse<byte[]> response = grpcWeb("application/grpc-web-text+proto", body);
+        assertThat(response.statusCode()).isEqualTo(200);
+        Frames frames = Frames.parse(decodeConcatenatedBase64(response.body()));
+        assertThat(frames.trailers).containsEntry("grpc-status", "0");
+        assertThat(ListParkingLotsResponse.parseFrom(frames.data.toByteArray()).getParkingLots(0).getDisplayName())
+                .isEqualTo("서울시청 공영주차장");
+    }
+
+    @Test
+    void grpcWebErrorsCarryTheRichStatus() throws Exception {
+        ListParkingLotsRequest bad = ListParkingLotsRequest.newBuilder()
+                .setLocation(LatLng.newBuilder().setLatitude(123).setLongitude(127)).build();
+        HttpResponse<byte[]> response = grpcWeb("application/grpc-web+proto", frame(0, bad.toByteArray()));
+        Map<String, String> trailers = new HashMap<>(Frames.parse(response.body()).trailers);
+        response.headers().map().forEach((k, v) -> trailers.putIfAbsent(k, v.get(0)));
+        assertThat(trailers).containsEntry("grpc-status", "3");
+        com.google.rpc.Status status = com.google.rpc.Status.parseFrom(
+                Base64.getDecoder().decode(pad(trailers.get("grpc-status-details-bin"))));
+        BadRequest badRequest = status.getDetailsList().stream().filter(a -> a.is(BadRequest.class))
+                .findFirst().orElseThrow().unpack(BadRequest.class);
+        assertThat(badRequest.getFieldViolations(0).getField()).isEqualTo("location.latitude");
+    }
+
+    @Test
+    void jsonTranscodingServesTheHttpAnnotations() throws Exception {
+        HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create(gateway()
+                        + "/v1/parkingLots?location.latitude=37.5665&location.longitude=126.978&page_size=2")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(list.statusCode()).isEqualTo(200);
+        assertThat(list.body()).contains("서울시청 공영주차장", "distanceMeters", "nextPageToken");
+
+        String name = ParkingServiceGrpc.newBlockingStub(channel).listParkingLots(ListParkingLotsRequest.newBuilder()
+                .setLocation(CITY_HALL).setPageSize(1).build()).getParkingLots(0).getName();
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(gateway() + "/v1/" + name)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.body()).contains("\"spots\"", "A-01", "businessHours");
+
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(gateway()
+                + "/v1/parkingLots/00000000-0000-0000-0000-000000000000")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.body()).contains("RESOURCE_NOT_FOUND");
+    }
+
+    @Test
+    void corsPreflightAllowsBrowsersAndExposesGrpcHeaders() throws Exception {
+        HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(URI.create(gateway()
+                        + "/chargebot.parking.v1.ParkingService/ListParkingLots"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "http://localhost:5173")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "content-type,x-grpc-web,authorization")
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(preflight.statusCode()).isEqualTo(200);
+        assertThat(preflight.headers().firstValue("access-control-allow-origin")).isPresent();
+        assertThat(preflight.headers().firstValue("access-control-allow-headers").orElse("").toLowerCase())
+                .contains("x-grpc-web", "authorization");
+
+        HttpResponse<byte[]> actual = http.send(HttpRequest.newBuilder(URI.create(gateway()
+                        + "/chargebot.parking.v1.ParkingService/ListParkingLots"))
+                .header("Origin", "http://localhost:5173")
+                .header("content-type", "application/grpc-web+proto").header("x-grpc-web", "1")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(frame(0, ListParkingLotsRequest.newBuilder()
+                        .setLocation(CITY_HALL).build().toByteArray())))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(actual.headers().firstValue("access-control-expose-headers").orElse("").toLowerCase())
+                .contains("grpc-status", "grpc-message", "grpc-status-details-bin");
+    }
+
+    @Test
+    void optionsParsing() {
+        LocalPlatform.Options options = LocalPlatform.Options.parse(
+                new String[] {"--grpc-port=0", "--gateway-port=9999", "--no-demo-data"}, Map.of());
+        assertThat(options.grpcPort()).isZero();
+        assertThat(options.gatewayPort()).isEqualTo(9999);
+        assertThat(options.demoData()).isFalse();
+        assertThat(options.database()).isNull();
+        assertThat(LocalPlatform.Options.parse(new String[0], Map.of("DATABASE_URL", "postgres://u@h/db")).database().jdbcUrl())
+                .isEqualTo("jdbc:postgresql://h:5432/db");
+        assertThatThrownBy(() -> LocalPlatform.Options.parse(new String[] {"--grpc-port=70000"}, Map.of()))
+                .hasMessageContaining("expected: 0..65535");
+        assertThatThrownBy(() -> LocalPlatform.Options.parse(new String[] {"--frobnicate"}, Map.of()))
+                .hasMessageContaining("unknown option");
+    }
+
+    @Test
+    void aBusyPreferredPortFallsBackToAFreeOne() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertThat(LocalPlatform.resolvePort(-1, busy.getLocalPort())).isZero();
+        }
+        assertThat(LocalPlatform.resolvePort(1234, 5678)).isEqualTo(1234);
+    }
+
+    private static String gateway() {
+        return "http://127.0.0.1:" + platform.gatewayPort();
+    }
+
+    private static HttpResponse<byte[]> grpcWeb(String contentType, byte[] body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(gateway() + "/chargebot.parking.v1.ParkingService/ListParkingLots"))
+                .header("content-type", contentType)
+                .header("x-grpc-web", "1")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    static byte[] frame(int flags, byte[] payload) {
+        return ByteBuffer.allocate(5 + payload.length).put((byte) flags).putInt(payload.length).put(payload).array();
+    }
+
+    /** gRPC-Web-Text responses may be several base64 chunks, each padded. */
+    private static byte[] decodeConcatenatedBase64(byte[] text) {
+        String s = new String(text, StandardCharsets.US_ASCII).trim();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            boolean endOfChunk = s.charAt(i) == '=' && (i + 1 == s.length() || s.charAt(i + 1) != '=');
+            if (endOfChunk || i + 1 == s.length()) {
+                out.writeBytes(Base64.getDecoder().decode(s.substring(start, i + 1)));
+                start = i + 1;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static String pad(String base64) {
+        return base64 + "=".repeat((4 - base64.length() % 4) % 4);
+    }
+
+    /** The data and trailer frames of a gRPC-Web response body. */
+    private static final class Frames {
+        final ByteArrayOutputStream data = new ByteArrayOutputStream();
+        final Map<String, String> trailers = new HashMap<>();
+
+        static Frames parse(byte[] body) {
+            Frames frames = new Frames();
+            ByteBuffer buffer = ByteBuffer.wrap(body);
+            while (buffer.remaining() >= 5) {
+                int flags = buffer.get() & 0xff;
+                byte[] payload = new byte[buffer.getInt()];
+                buffer.get(payload);
+                if ((flags & 0x80) != 0) {
+                    for (String line : new String(payload, StandardCharsets.UTF_8).split("\r\n")) {
+                        int colon = line.indexOf(':');
+                        if (colon > 0) {
+                            frames.trailers.put(line.substring(0, colon).trim().toLowerCase(), line.substring(colon + 1).trim());
+                        }
+                    }
+                } else {
+                    frames.data.writeBytes(payload);
+                }
+            }
+            return frames;
+        }
+    }
+}
