@@ -1,6 +1,12 @@
 package io.chargebot.api;
 
+import io.chargebot.auth.v1.AuthServiceGrpc;
+import io.chargebot.car.v1.CarServiceGrpc;
 import io.chargebot.parking.v1.ParkingServiceGrpc;
+import io.chargebot.plate.v1.PlateServiceGrpc;
+import io.chargebot.reservation.v1.ReservationServiceGrpc;
+import io.chargebot.robot.v1.RobotServiceGrpc;
+import io.chargebot.user.v1.UserServiceGrpc;
 import io.grpc.ServiceDescriptor;
 import java.util.List;
 
@@ -15,6 +21,12 @@ public final class ChargeBotApis {
     /** Returns the descriptors of all v1 services, in a stable order. */
     public static List<ServiceDescriptor> services() {
         return List.of(
-                ParkingServiceGrpc.getServiceDescriptor());
+                AuthServiceGrpc.getServiceDescriptor(),
+                UserServiceGrpc.getServiceDescriptor(),
+                CarServiceGrpc.getServiceDescriptor(),
+                ParkingServiceGrpc.getServiceDescriptor(),
+                ReservationServiceGrpc.getServiceDescriptor(),
+                PlateServiceGrpc.getServiceDescriptor(),
+                RobotServiceGrpc.getServiceDescriptor());
     }
 }
