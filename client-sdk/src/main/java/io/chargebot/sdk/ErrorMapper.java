@@ -1,0 +1,51 @@
+package io.chargebot.sdk;
+
+import io.chargebot.common.v1.ErrorReason;
+import io.grpc.Status;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The one place that decides which {@link ChargeBotException} a failed call becomes.
+ *
+ * <p>An exception for an {@link ErrorReason} wins over one for a status code; anything else is a
+ * plain {@link ChargeBotException}. A new exception is a class plus one line in the table below.
+ */
+final class ErrorMapper {
+
+    /** Creates the exception for a failed call. */
+    interface Factory {
+        ChargeBotException create(ErrorDetails details);
+    }
+
+    private static final Map<ErrorReason, Factory> BY_REASON = new EnumMap<>(ErrorReason.class);
+    private static final Map<Status.Code, Factory> BY_CODE = new EnumMap<>(Status.Code.class);
+
+    static {
+        // By reason, for errors an app handles specifically, e.g.:
+        // BY_REASON.put(ErrorReason.LOGIN_ID_TAKEN, LoginIdTakenException::new);
+
+        BY_CODE.put(Status.Code.INVALID_ARGUMENT, InvalidArgumentException::new);
+        BY_CODE.put(Status.Code.NOT_FOUND, NotFoundException::new);
+        BY_CODE.put(Status.Code.ALREADY_EXISTS, AlreadyExistsException::new);
+        BY_CODE.put(Status.Code.UNAUTHENTICATED, UnauthenticatedException::new);
+        BY_CODE.put(Status.Code.PERMISSION_DENIED, PermissionDeniedException::new);
+        BY_CODE.put(Status.Code.UNAVAILABLE, UnavailableException::new);
+        BY_CODE.put(Status.Code.DEADLINE_EXCEEDED, DeadlineExceededException::new);
+    }
+
+    private ErrorMapper() {}
+
+    /** Returns the typed exception for a failed call ({@code StatusRuntimeException} or {@code StatusException}). */
+    static ChargeBotException map(Throwable t) {
+        if (t instanceof ChargeBotException) {
+            return (ChargeBotException) t;
+        }
+        ErrorDetails details = ErrorDetails.from(t);
+        Factory factory = BY_REASON.get(details.reason);
+        if (factory == null) {
+            factory = BY_CODE.get(details.status.getCode());
+        }
+        return factory == null ? new ChargeBotException(details) : factory.create(details);
+    }
+}
