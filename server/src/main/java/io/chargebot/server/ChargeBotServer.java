@@ -2,6 +2,7 @@ package io.chargebot.server;
 
 import static java.util.Objects.requireNonNull;
 
+import io.chargebot.server.db.DatabaseHealthMonitor;
 import io.chargebot.server.db.DatabaseSettings;
 import io.chargebot.server.db.EmbeddedDatabase;
 import io.micronaut.context.ApplicationContext;
@@ -98,8 +99,14 @@ public final class ChargeBotServer implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (context.isRunning()) {
+                context.getBean(DatabaseHealthMonitor.class).drain();
+            }
             if (grpcServer.isRunning()) {
+                // Refuses new calls and waits up to grpc.server.await-termination for in-flight ones;
+                // long-lived streams still open after that are cancelled.
                 grpcServer.stop();
+                grpcServer.getServer().shutdownNow();
             }
             if (context.isRunning()) {
                 context.close();

@@ -40,6 +40,7 @@ public final class DatabaseHealthMonitor {
         return thread;
     });
     private volatile Boolean lastServing;
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
 
     public DatabaseHealthMonitor(DataSource dataSource, HealthStatusManager health, List<BindableService> services,
                                  @Value("${chargebot.health.interval:1s}") Duration interval) {
@@ -76,6 +77,13 @@ public final class DatabaseHealthMonitor {
                 logger.warn("Database unreachable; reporting NOT_SERVING: {}", e.toString());
             }
         }
+        publish(serving);
+    }
+
+    private synchronized void publish(boolean serving) {
+        if (draining.get()) {
+            return;
+        }
         if (!Boolean.valueOf(serving).equals(lastServing)) {
             if (serving && lastServing != null) {
                 logger.info("Database reachable again; reporting SERVING");
@@ -93,9 +101,18 @@ public final class DatabaseHealthMonitor {
         return Boolean.TRUE.equals(lastServing);
     }
 
+    /**
+     * Reports every service NOT_SERVING for good and stops probing: the first step of a graceful
+     * shutdown, so load balancers stop sending new calls while in-flight ones finish.
+     */
     @PreDestroy
-    void stop() {
+    public void drain() {
+        if (!draining.compareAndSet(false, true)) {
+            return;
+        }
         scheduler.shutdownNow();
-        health.enterTerminalState();
+        synchronized (this) {
+            health.enterTerminalState();
+        }
     }
 }
