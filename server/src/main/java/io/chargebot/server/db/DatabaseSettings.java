@@ -23,17 +23,27 @@ public record DatabaseSettings(String jdbcUrl, @Nullable String username, @Nulla
         }
     }
 
-    /** Returns the settings named by {@code DATABASE_URL} (and optional {@code DATABASE_USER}/{@code DATABASE_PASSWORD}), or null when unset. */
+    /**
+     * Returns the settings named by {@code DATABASE_URL} (with optional {@code DATABASE_USER} and
+     * {@code DATABASE_PASSWORD}) or, failing that, by Micronaut's own {@code DATASOURCES_DEFAULT_URL}
+     * (with {@code DATASOURCES_DEFAULT_USERNAME}/{@code _PASSWORD}); null when neither is set.
+     */
     @Nullable
     public static DatabaseSettings fromEnvironment(Map<String, String> env) {
         String url = env.get("DATABASE_URL");
-        if (url == null || url.isBlank()) {
-            return null;
+        if (url != null && !url.isBlank()) {
+            DatabaseSettings parsed = parse(url.trim());
+            return new DatabaseSettings(parsed.jdbcUrl(), env.getOrDefault("DATABASE_USER", parsed.username()),
+                    env.getOrDefault("DATABASE_PASSWORD", parsed.password()));
         }
-        DatabaseSettings parsed = parse(url.trim());
-        String user = env.getOrDefault("DATABASE_USER", parsed.username());
-        String password = env.getOrDefault("DATABASE_PASSWORD", parsed.password());
-        return new DatabaseSettings(parsed.jdbcUrl(), user, password);
+        String micronautUrl = env.get("DATASOURCES_DEFAULT_URL");
+        if (micronautUrl != null && !micronautUrl.isBlank()) {
+            DatabaseSettings parsed = parse(micronautUrl.trim());
+            return new DatabaseSettings(parsed.jdbcUrl(),
+                    env.getOrDefault("DATASOURCES_DEFAULT_USERNAME", parsed.username()),
+                    env.getOrDefault("DATASOURCES_DEFAULT_PASSWORD", parsed.password()));
+        }
+        return null;
     }
 
     /** Parses a {@code postgres://} or {@code jdbc:postgresql://} URL. */

@@ -40,6 +40,16 @@ class DatabaseSettingsTest {
     }
 
     @Test
+    void micronautsOwnVariablesWorkToo() {
+        DatabaseSettings settings = DatabaseSettings.fromEnvironment(Map.of(
+                "DATASOURCES_DEFAULT_URL", "jdbc:postgresql://db:5432/app", "DATASOURCES_DEFAULT_USERNAME", "svc",
+                "DATASOURCES_DEFAULT_PASSWORD", "pw"));
+        assertThat(settings.jdbcUrl()).isEqualTo("jdbc:postgresql://db:5432/app");
+        assertThat(settings.username()).isEqualTo("svc");
+        assertThat(settings.password()).isEqualTo("pw");
+    }
+
+    @Test
     void rejectsOtherSchemes() {
         assertThatThrownBy(() -> DatabaseSettings.parse("mysql://root@localhost/db"))
                 .isInstanceOf(IllegalArgumentException.class)
