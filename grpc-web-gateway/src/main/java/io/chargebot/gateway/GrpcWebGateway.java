@@ -1,0 +1,224 @@
+package io.chargebot.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.server.RequestTimeoutException;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.cors.CorsService;
+import com.linecorp.armeria.server.cors.CorsServiceBuilder;
+import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
+import com.linecorp.armeria.server.healthcheck.HealthCheckService;
+import io.chargebot.api.ChargeBotApis;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ChargeBot gRPC-Web gateway: an Armeria server that serves every service of
+ * {@link ChargeBotApis#services()} to browsers and tools and forwards each call to the ChargeBot gRPC server.
+ *
+ * <p>One port serves, for every method:
+ * <ul>
+ *   <li>gRPC over HTTP/2 ({@code application/grpc}, cleartext with prior knowledge or upgrade);</li>
+ *   <li>gRPC-Web, binary ({@code application/grpc-web}) and base64 ({@code application/grpc-web-text}),
+ *       server streaming included, over HTTP/1.1 or HTTP/2;</li>
+ *   <li>unframed requests: {@code POST /<package.Service>/<Method>} with {@code application/json} or
+ *       {@code application/protobuf};</li>
+ *   <li>HTTP/JSON transcoding of the {@code google.api.http} annotations, e.g.
+ *       {@code GET /v1/parkingLots?location.latitude=37.56&location.longitude=126.97}; errors map to HTTP
+ *       statuses with a JSON body carrying the {@code google.rpc.Status} details.</li>
+ * </ul>
+ * plus {@code /docs} (Armeria's {@link DocService}) and {@code /internal/healthcheck}. CORS lets the configured
+ * origins call it and read {@code grpc-status}, {@code grpc-message} and {@code grpc-status-details-bin}.
+ *
+ * <pre>{@code
+ * try (GrpcWebGateway gateway = GrpcWebGateway.start(GatewayConfig.builder().port(0).build())) {
+ *     System.out.println("http://127.0.0.1:" + gateway.port() + "/docs");
+ * }
+ * }</pre>
+ */
+public final class GrpcWebGateway implements AutoCloseable {
+
+    /** The path of the health check: 200 while serving, 503 once shutting down. */
+    public static final String HEALTH_CHECK_PATH = "/internal/healthcheck";
+    /** The path prefix of the API documentation. */
+    public static final String DOCS_PATH = "/docs";
+
+    private static final Logger logger = LoggerFactory.getLogger(GrpcWebGateway.class);
+
+    /** Request headers gRPC-Web, Connect and ChargeBot clients send from browsers. */
+    private static final List<String> CORS_ALLOWED_HEADERS = List.of(
+            "content-type", "accept", "accept-language", "authorization", "x-grpc-web", "x-user-agent",
+            "grpc-timeout", "grpc-accept-encoding", "grpc-encoding", "x-request-id", "connect-protocol-version",
+            "connect-timeout-ms", "connect-accept-encoding", "connect-content-encoding", "traceparent",
+            "tracestate");
+
+    /** Response headers browsers may read: the gRPC status with its details, and the request id. */
+    private static final List<String> CORS_EXPOSED_HEADERS = List.of(
+            "grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding",
+            "grpc-accept-encoding", "x-request-id", "content-type");
+
+    private static final Duration CORS_MAX_AGE = Duration.ofHours(2);
+
+    private final Server server;
+    private final int port;
+    private final ManagedChannel backend;
+    private final GatewayConfig config;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private GrpcWebGateway(Server server, ManagedChannel backend, GatewayConfig config) {
+        this.server = server;
+        port = server.activeLocalPort();
+        this.backend = backend;
+        this.config = config;
+    }
+
+    /**
+     * Starts a gateway for every service of {@link ChargeBotApis#services()} and returns once it listens.
+     * The backend need not be up: calls made while it is unreachable fail with {@code UNAVAILABLE}.
+     *
+     * @throws IllegalStateException if the server cannot start, e.g. the port is in use
+     */
+    public static GrpcWebGateway start(GatewayConfig config) {
+        requireNonNull(config, "config");
+        return start(config, ChargeBotApis.services());
+    }
+
+    /** Starts a gateway that forwards the given services; see {@link #start(GatewayConfig)}. */
+    static GrpcWebGateway start(GatewayConfig config, List<ServiceDescriptor> services) {
+        requireNonNull(config, "config");
+        requireNonNull(services, "services");
+        final ManagedChannel backend = BackendChannels.open(config);
+        final Server server;
+        try {
+            server = newServer(config, services, backend);
+            server.start().join();
+        } catch (CompletionException e) {
+            backend.shutdownNow();
+            throw new IllegalStateException(
+                    "Failed to start the gateway on port " + config.port() + ": " + e.getCause(), e.getCause());
+        } catch (RuntimeException | Error e) {
+            backend.shutdownNow();
+            throw e;
+        }
+        final GrpcWebGateway gateway = new GrpcWebGateway(server, backend, config);
+        logger.info("gRPC-Web gateway listening on port {}, forwarding {} service(s) to {}{}",
+                    gateway.port(), services.size(), config.target(), config.targetTls() ? " (TLS)" : "");
+        return gateway;
+    }
+
+    /** Returns the port the gateway listens on (the actual one when the configuration said 0). */
+    public int port() {
+        return port;
+    }
+
+    /** Returns the configuration the gateway was started with. */
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /**
+     * Stops the gateway gracefully: the health check turns unhealthy, new requests are still served for the
+     * quiet period, calls in flight get up to the shutdown timeout, then the backend channel closes.
+     * Calling it again does nothing.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            server.stop().join();
+        } finally {
+            backend.shutdown();
+            try {
+                if (!backend.awaitTermination(5, TimeUnit.SECONDS)) {
+                    backend.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                backend.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        logger.info("gRPC-Web gateway on port {} stopped", port);
+    }
+
+    private static Server newServer(GatewayConfig config, List<ServiceDescriptor> services, Channel backend) {
+        final ServerBuilder sb = Server.builder();
+        sb.http(config.port())
+          .maxRequestLength(config.maxRequestBytes())
+          .gracefulShutdownTimeout(config.shutdownQuietPeriod(), config.shutdownTimeout())
+          .accessLogWriter(new GatewayAccessLog(), true)
+          // The access log names the exception that ended a request; no separate periodic report.
+          .unloggedExceptionsReportInterval(Duration.ZERO)
+          .service(grpcService(config, services, backend))
+          .serviceUnder(DOCS_PATH, DocService.builder().build())
+          .service(HEALTH_CHECK_PATH, HealthCheckService.of())
+          .decorator(RequestIdService::new)
+          .decorator(corsService(config).newDecorator());
+        return sb.build();
+    }
+
+    private static GrpcService grpcService(GatewayConfig config, List<ServiceDescriptor> services,
+                                           Channel backend) {
+        final GrpcServiceBuilder builder =
+                GrpcService.builder()
+                           .supportedSerializationFormats(GrpcSerializationFormats.values())
+                           .enableUnframedRequests(true)
+                           .enableHttpJsonTranscoding(true)
+                           .useClientTimeoutHeader(true)
+                           // The caller's deadline passed: like a gRPC client, answer DEADLINE_EXCEEDED (Armeria
+                           // would say CANCELLED). The backend call, which has the same deadline, is cancelled.
+                           .exceptionHandler((ctx, status, cause, metadata) -> {
+                               if (cause instanceof RequestTimeoutException) {
+                                   return Status.DEADLINE_EXCEEDED.withDescription("Deadline exceeded");
+                               }
+                               return null;
+                           })
+                           .maxRequestMessageLength(config.maxRequestBytes());
+        for (ServiceDescriptor service : services) {
+            builder.addService(forwardingDefinition(service, backend));
+        }
+        return builder.build();
+    }
+
+    /** Returns the definition of {@code service} whose every method is forwarded to {@code backend}. */
+    static ServerServiceDefinition forwardingDefinition(ServiceDescriptor service, Channel backend) {
+        final ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(service);
+        for (MethodDescriptor<?, ?> method : service.getMethods()) {
+            addForwardingMethod(builder, method, backend);
+        }
+        return builder.build();
+    }
+
+    private static <ReqT, RespT> void addForwardingMethod(ServerServiceDefinition.Builder builder,
+                                                          MethodDescriptor<ReqT, RespT> method,
+                                                          Channel backend) {
+        builder.addMethod(method, new ForwardingCallHandler<>(backend, method));
+    }
+
+    private static CorsServiceBuilder corsService(GatewayConfig config) {
+        final CorsServiceBuilder builder = config.allowsAnyOrigin() ? CorsService.builderForAnyOrigin()
+                                                                    : CorsService.builder(config.corsOrigins());
+        return builder.allowRequestMethods(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+                                           HttpMethod.DELETE, HttpMethod.OPTIONS)
+                      .allowRequestHeaders(CORS_ALLOWED_HEADERS)
+                      .exposeHeaders(CORS_EXPOSED_HEADERS)
+                      .maxAge(CORS_MAX_AGE);
+    }
+}
