@@ -11,6 +11,8 @@ import com.linecorp.armeria.server.cors.CorsService;
 import com.linecorp.armeria.server.cors.CorsServiceBuilder;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
+import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import io.chargebot.api.ChargeBotApis;
@@ -180,7 +182,12 @@ public final class GrpcWebGateway implements AutoCloseable {
                 GrpcService.builder()
                            .supportedSerializationFormats(GrpcSerializationFormats.values())
                            .enableUnframedRequests(true)
-                           .enableHttpJsonTranscoding(true)
+                           // Query parameters may use the proto names (page_size) or the JSON names
+                           // (pageSize) that the responses use.
+                           .enableHttpJsonTranscoding(HttpJsonTranscodingOptions.builder()
+                                   .queryParamMatchRules(HttpJsonTranscodingQueryParamMatchRule.ORIGINAL_FIELD,
+                                                         HttpJsonTranscodingQueryParamMatchRule.LOWER_CAMEL_CASE)
+                                   .build())
                            .useClientTimeoutHeader(true)
                            // The caller's deadline passed: like a gRPC client, answer DEADLINE_EXCEEDED (Armeria
                            // would say CANCELLED). The backend call, which has the same deadline, is cancelled.

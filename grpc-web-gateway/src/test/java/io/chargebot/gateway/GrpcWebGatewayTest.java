@@ -262,6 +262,20 @@ class GrpcWebGatewayTest {
     }
 
     @Test
+    void queryParametersMayUseProtoOrJsonNames() {
+        assertThat(http1.get("/v1/parkingLots?location.latitude=1&location.longitude=2&page_size=7&radius_meters=900")
+                        .status()).isEqualTo(HttpStatus.OK);
+        assertThat(backend.lastListRequest.getPageSize()).isEqualTo(7);
+        assertThat(backend.lastListRequest.getRadiusMeters()).isEqualTo(900);
+
+        assertThat(http1.get("/v1/parkingLots?location.latitude=1&location.longitude=2&pageSize=9&radiusMeters=800"
+                             + "&pageToken=abc").status()).isEqualTo(HttpStatus.OK);
+        assertThat(backend.lastListRequest.getPageSize()).isEqualTo(9);
+        assertThat(backend.lastListRequest.getRadiusMeters()).isEqualTo(800);
+        assertThat(backend.lastListRequest.getPageToken()).isEqualTo("abc");
+    }
+
+    @Test
     void transcodedErrorMapsToHttp400WithTheDetailsAsJson() {
         final AggregatedHttpResponse res = http1.get("/v1/parkingLots/invalid");
 

@@ -79,6 +79,7 @@ final class TestBackend implements AutoCloseable {
 
     private final Server server;
     volatile Metadata lastHeaders;
+    volatile ListParkingLotsRequest lastListRequest;
     volatile Deadline lastDeadline;
     volatile CountDownLatch slowCallStarted = new CountDownLatch(1);
     volatile CountDownLatch slowCallCancelled = new CountDownLatch(1);
@@ -152,6 +153,7 @@ final class TestBackend implements AutoCloseable {
         @Override
         public void listParkingLots(ListParkingLotsRequest request,
                                     StreamObserver<ListParkingLotsResponse> responseObserver) {
+            lastListRequest = request;
             responseObserver.onNext(ListParkingLotsResponse.newBuilder()
                                                            .setOrigin(request.getLocation())
                                                            .addParkingLots(lot("parkingLots/near"))
