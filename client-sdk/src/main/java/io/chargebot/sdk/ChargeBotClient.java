@@ -2,8 +2,16 @@ package io.chargebot.sdk;
 
 import static java.util.Objects.requireNonNull;
 
+import io.chargebot.auth.v1.AuthServiceGrpc;
+import io.chargebot.car.v1.CarServiceGrpc;
 import io.chargebot.parking.v1.ParkingServiceGrpc;
+import io.chargebot.plate.v1.PlateServiceGrpc;
+import io.chargebot.reservation.v1.ReservationServiceGrpc;
+import io.chargebot.robot.v1.RobotServiceGrpc;
+import io.chargebot.user.v1.UserServiceGrpc;
 import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.okhttp.OkHttpChannelBuilder;
@@ -27,8 +35,17 @@ import javax.annotation.Nullable;
  * create it once, share it, and {@link #close()} it when the app no longer needs it. Every unary
  * call without a deadline of its own gets the {@linkplain Builder#defaultDeadline(long, TimeUnit)
  * default deadline}; idempotent reads ({@code Get*}, {@code List*}) are retried on
- * {@code UNAVAILABLE}, writes never are; the token of the {@link AccessTokenProvider} is sent as
- * {@code authorization: Bearer ...}. It is safe to use from many threads.
+ * {@code UNAVAILABLE}, writes never are. It is safe to use from many threads.
+ *
+ * <p>Signing in ({@link #auth()}) saves the session's {@link Tokens} in the client's
+ * {@link TokenStore}; every call then carries the access token as {@code authorization: Bearer ...}.
+ * A token about to expire (within 30 s) is refreshed before a call, and a unary call whose token
+ * the server rejects ({@code UNAUTHENTICATED}) is refreshed once and sent once more; concurrent
+ * calls share one refresh. When the refresh token is no longer accepted the store is cleared and
+ * the call fails with {@link SessionExpiredException}. This holds for raw stubs on
+ * {@link #channel()} too; streaming calls get the refresh before the call but are never replayed.
+ * With an explicit {@link Builder#accessTokenProvider(AccessTokenProvider)} that provider's token is
+ * sent instead, without refreshes or retries.
  */
 public final class ChargeBotClient implements AutoCloseable {
 
@@ -37,12 +54,20 @@ public final class ChargeBotClient implements AutoCloseable {
 
     private static final long CLOSE_TIMEOUT_SECONDS = 5;
 
-    private final ManagedChannel channel;
+    private final ManagedChannel managedChannel;
+    private final Channel channel;
+    private final SessionManager session;
     private final ParkingClient parking;
+    private final AuthClient auth;
+    private final UserClient users;
 
-    private ChargeBotClient(ManagedChannel channel) {
+    private ChargeBotClient(ManagedChannel managedChannel, Channel channel, SessionManager session) {
+        this.managedChannel = managedChannel;
         this.channel = channel;
+        this.session = session;
         this.parking = ParkingClient.create(channel);
+        this.auth = AuthClient.create(channel, session);
+        this.users = UserClient.create(channel, session);
     }
 
     /** Returns a new builder; {@link Builder#target(String)} is required. */
@@ -55,15 +80,63 @@ public final class ChargeBotClient implements AutoCloseable {
         return parking;
     }
 
+    /** Sign-up, sign-in, sign-out, verification codes, finding a login id and resetting a password. */
+    public AuthClient auth() {
+        return auth;
+    }
+
+    /** The signed-in user's account: profile, password, driver's licence, push devices. */
+    public UserClient users() {
+        return users;
+    }
+
+    /** The store that holds the session's tokens (the one given to the builder, or an in-memory one). */
+    public TokenStore tokenStore() {
+        return session.store();
+    }
+
     /** A blocking stub of {@code ParkingService}, for the methods {@link #parking()} does not wrap. */
     public ParkingServiceGrpc.ParkingServiceBlockingStub parkingStub() {
         return ParkingServiceGrpc.newBlockingStub(channel);
     }
 
     /**
+     * A blocking stub of {@code AuthService}, e.g. for {@code IssueServiceToken}. Tokens returned by
+     * calls on it are not saved in the {@link TokenStore}: use {@link #auth()} to sign in.
+     */
+    public AuthServiceGrpc.AuthServiceBlockingStub authStub() {
+        return AuthServiceGrpc.newBlockingStub(channel);
+    }
+
+    /** A blocking stub of {@code UserService}, e.g. for the admin methods ({@code ListUsers}, {@code CreateAdmin}, ...). */
+    public UserServiceGrpc.UserServiceBlockingStub userStub() {
+        return UserServiceGrpc.newBlockingStub(channel);
+    }
+
+    /** A blocking stub of {@code CarService}. */
+    public CarServiceGrpc.CarServiceBlockingStub carStub() {
+        return CarServiceGrpc.newBlockingStub(channel);
+    }
+
+    /** A blocking stub of {@code ReservationService}. */
+    public ReservationServiceGrpc.ReservationServiceBlockingStub reservationStub() {
+        return ReservationServiceGrpc.newBlockingStub(channel);
+    }
+
+    /** A blocking stub of {@code PlateService}. */
+    public PlateServiceGrpc.PlateServiceBlockingStub plateStub() {
+        return PlateServiceGrpc.newBlockingStub(channel);
+    }
+
+    /** A blocking stub of {@code RobotService}; its streaming methods need {@code RobotServiceGrpc.newStub(client.channel())}. */
+    public RobotServiceGrpc.RobotServiceBlockingStub robotStub() {
+        return RobotServiceGrpc.newBlockingStub(channel);
+    }
+
+    /**
      * The client's channel, for stubs of any service, e.g.
      * {@code ParkingServiceGrpc.newFutureStub(client.channel())}. Calls on it get the default
-     * deadline, the retries and the access token like the friendly API; their failures are
+     * deadline, the retries, the access token and its automatic refresh like the friendly API; their failures are
      * {@link io.grpc.StatusRuntimeException}s, which {@link ChargeBotException#from(Throwable)}
      * turns into typed ones. Close the client, not the channel.
      */
@@ -77,13 +150,13 @@ public final class ChargeBotClient implements AutoCloseable {
      */
     @Override
     public void close() {
-        channel.shutdown();
+        managedChannel.shutdown();
         try {
-            if (!channel.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                channel.shutdownNow();
+            if (!managedChannel.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                managedChannel.shutdownNow();
             }
         } catch (InterruptedException e) {
-            channel.shutdownNow();
+            managedChannel.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }
@@ -99,7 +172,10 @@ public final class ChargeBotClient implements AutoCloseable {
         private String userAgent;
         @Nullable
         private Executor executor;
-        private AccessTokenProvider accessTokenProvider = AccessTokenProvider.NONE;
+        @Nullable
+        private AccessTokenProvider accessTokenProvider;
+        @Nullable
+        private TokenStore tokenStore;
         @Nullable
         private ManagedChannelBuilder<?> channelBuilder;
 
@@ -149,9 +225,23 @@ public final class ChargeBotClient implements AutoCloseable {
             return this;
         }
 
-        /** Where the access token comes from; by default there is none and calls go unauthenticated. */
+        /**
+         * Where the access token comes from, when the app manages tokens itself. It wins over the
+         * {@link #tokenStore(TokenStore) token store}: its token is sent as it is, and the client
+         * neither refreshes it nor retries rejected calls. By default the token comes from the token
+         * store (none until signed in).
+         */
         public Builder accessTokenProvider(AccessTokenProvider accessTokenProvider) {
             this.accessTokenProvider = requireNonNull(accessTokenProvider, "accessTokenProvider");
+            return this;
+        }
+
+        /**
+         * Where the session's tokens are kept; by default an {@link InMemoryTokenStore}. An Android
+         * app passes a store on encrypted storage to stay signed in across restarts.
+         */
+        public Builder tokenStore(TokenStore tokenStore) {
+            this.tokenStore = requireNonNull(tokenStore, "tokenStore");
             return this;
         }
 
@@ -187,11 +277,19 @@ public final class ChargeBotClient implements AutoCloseable {
                 builder.executor(executor);
             }
             builder.defaultServiceConfig(ServiceConfig.forServices(ServiceConfig.SERVICES))
-                    .enableRetry()
-                    // Interceptors run last-added first: credentials, then the deadline.
-                    .intercept(new DefaultDeadlineInterceptor(deadlineNanos, TimeUnit.NANOSECONDS),
-                            new CallCredentialsInterceptor(new BearerTokenCredentials(accessTokenProvider)));
-            return new ChargeBotClient(builder.build());
+                    .enableRetry();
+            ManagedChannel managed = builder.build();
+            // Token refreshes go straight to the channel: no access token, no interceptors.
+            SessionManager session = new SessionManager(
+                    tokenStore == null ? new InMemoryTokenStore() : tokenStore, managed, deadlineNanos);
+            ClientInterceptor auth = accessTokenProvider != null
+                    ? new CallCredentialsInterceptor(new BearerTokenCredentials(accessTokenProvider))
+                    : new SessionInterceptor(session);
+            // Interceptors run last-listed first: the deadline, then auth, so that one deadline
+            // covers a call, a token refresh and its retry.
+            Channel channel = ClientInterceptors.intercept(managed, auth,
+                    new DefaultDeadlineInterceptor(deadlineNanos, TimeUnit.NANOSECONDS));
+            return new ChargeBotClient(managed, channel, session);
         }
     }
 }

@@ -10,6 +10,8 @@ import java.util.Map;
  *
  * <p>An exception for an {@link ErrorReason} wins over one for a status code; anything else is a
  * plain {@link ChargeBotException}. A new exception is a class plus one line in the table below.
+ * A call that failed because the client's automatic token refresh ended the session (marked by
+ * {@link SessionEnded}) becomes a {@link SessionExpiredException}.
  */
 final class ErrorMapper {
 
@@ -22,8 +24,18 @@ final class ErrorMapper {
     private static final Map<Status.Code, Factory> BY_CODE = new EnumMap<>(Status.Code.class);
 
     static {
-        // By reason, for errors an app handles specifically, e.g.:
-        // BY_REASON.put(ErrorReason.LOGIN_ID_TAKEN, LoginIdTakenException::new);
+        // By reason, for errors an app handles specifically. Each class extends the exception of
+        // the reason's status code (see error_reason.proto), so catching by code still works.
+        BY_REASON.put(ErrorReason.LOGIN_ID_TAKEN, LoginIdTakenException::new);
+        BY_REASON.put(ErrorReason.PHONE_TAKEN, PhoneTakenException::new);
+        BY_REASON.put(ErrorReason.EMAIL_TAKEN, EmailTakenException::new);
+        BY_REASON.put(ErrorReason.VERIFICATION_FAILED, VerificationFailedException::new);
+        BY_REASON.put(ErrorReason.SIGN_IN_FAILED, SignInFailedException::new);
+        BY_REASON.put(ErrorReason.PASSWORD_POLICY, PasswordPolicyException::new);
+        BY_REASON.put(ErrorReason.RATE_LIMITED, RateLimitedException::new);
+        BY_REASON.put(ErrorReason.REFRESH_TOKEN_INVALID, RefreshTokenInvalidException::new);
+        BY_REASON.put(ErrorReason.LICENSE_REJECTED, LicenseRejectedException::new);
+        BY_REASON.put(ErrorReason.PROVIDER_UNAVAILABLE, ProviderUnavailableException::new);
 
         BY_CODE.put(Status.Code.INVALID_ARGUMENT, InvalidArgumentException::new);
         BY_CODE.put(Status.Code.NOT_FOUND, NotFoundException::new);
@@ -32,6 +44,8 @@ final class ErrorMapper {
         BY_CODE.put(Status.Code.PERMISSION_DENIED, PermissionDeniedException::new);
         BY_CODE.put(Status.Code.UNAVAILABLE, UnavailableException::new);
         BY_CODE.put(Status.Code.DEADLINE_EXCEEDED, DeadlineExceededException::new);
+        BY_CODE.put(Status.Code.FAILED_PRECONDITION, FailedPreconditionException::new);
+        BY_CODE.put(Status.Code.RESOURCE_EXHAUSTED, ResourceExhaustedException::new);
     }
 
     private ErrorMapper() {}
@@ -42,6 +56,10 @@ final class ErrorMapper {
             return (ChargeBotException) t;
         }
         ErrorDetails details = ErrorDetails.from(t);
+        if (SessionEnded.in(t) && details.reason != ErrorReason.REFRESH_TOKEN_INVALID) {
+            // The client's automatic refresh failed with UNAUTHENTICATED and cleared the tokens.
+            return new SessionExpiredException(details);
+        }
         Factory factory = BY_REASON.get(details.reason);
         if (factory == null) {
             factory = BY_CODE.get(details.status.getCode());

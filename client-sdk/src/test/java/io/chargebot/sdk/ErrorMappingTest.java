@@ -96,7 +96,7 @@ class ErrorMappingTest {
         ChargeBotException e = catchThrowableOfType(ChargeBotException.class,
                 () -> fixture.client().parking().getParkingLot(LOT));
 
-        assertThat(e).isExactlyInstanceOf(ChargeBotException.class);
+        assertThat(e).isExactlyInstanceOf(RateLimitedException.class).isInstanceOf(ResourceExhaustedException.class);
         assertThat(e.reason()).isEqualTo(ErrorReason.RATE_LIMITED);
         assertThat(e.hasRetryDelay()).isTrue();
         assertThat(e.retryDelayMillis()).isEqualTo(1_500L);
@@ -173,12 +173,59 @@ class ErrorMappingTest {
         "PERMISSION_DENIED, io.chargebot.sdk.PermissionDeniedException",
         "UNAVAILABLE, io.chargebot.sdk.UnavailableException",
         "DEADLINE_EXCEEDED, io.chargebot.sdk.DeadlineExceededException",
+        "FAILED_PRECONDITION, io.chargebot.sdk.FailedPreconditionException",
+        "RESOURCE_EXHAUSTED, io.chargebot.sdk.ResourceExhaustedException",
         "INTERNAL, io.chargebot.sdk.ChargeBotException",
-        "FAILED_PRECONDITION, io.chargebot.sdk.ChargeBotException",
+        "ABORTED, io.chargebot.sdk.ChargeBotException",
     })
     void eachCommonCodeHasItsException(Status.Code code, Class<?> expected) {
         assertThat(ChargeBotException.from(Status.fromCode(code).asRuntimeException())).isExactlyInstanceOf(expected);
         assertThat(ChargeBotException.from(new StatusException(Status.fromCode(code)))).isExactlyInstanceOf(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "LOGIN_ID_TAKEN,        ALREADY_EXISTS,      io.chargebot.sdk.LoginIdTakenException,        io.chargebot.sdk.AlreadyExistsException",
+        "PHONE_TAKEN,           ALREADY_EXISTS,      io.chargebot.sdk.PhoneTakenException,          io.chargebot.sdk.AlreadyExistsException",
+        "EMAIL_TAKEN,           ALREADY_EXISTS,      io.chargebot.sdk.EmailTakenException,          io.chargebot.sdk.AlreadyExistsException",
+        "VERIFICATION_FAILED,   FAILED_PRECONDITION, io.chargebot.sdk.VerificationFailedException,  io.chargebot.sdk.FailedPreconditionException",
+        "SIGN_IN_FAILED,        UNAUTHENTICATED,     io.chargebot.sdk.SignInFailedException,        io.chargebot.sdk.UnauthenticatedException",
+        "PASSWORD_POLICY,       INVALID_ARGUMENT,    io.chargebot.sdk.PasswordPolicyException,      io.chargebot.sdk.InvalidArgumentException",
+        "RATE_LIMITED,          RESOURCE_EXHAUSTED,  io.chargebot.sdk.RateLimitedException,         io.chargebot.sdk.ResourceExhaustedException",
+        "REFRESH_TOKEN_INVALID, UNAUTHENTICATED,     io.chargebot.sdk.RefreshTokenInvalidException, io.chargebot.sdk.SessionExpiredException",
+        "LICENSE_REJECTED,      FAILED_PRECONDITION, io.chargebot.sdk.LicenseRejectedException,     io.chargebot.sdk.FailedPreconditionException",
+        "PROVIDER_UNAVAILABLE,  UNAVAILABLE,         io.chargebot.sdk.ProviderUnavailableException, io.chargebot.sdk.UnavailableException",
+        "UNAUTHENTICATED,       UNAUTHENTICATED,     io.chargebot.sdk.UnauthenticatedException,     io.chargebot.sdk.ChargeBotException",
+        "VALIDATION_FAILED,     INVALID_ARGUMENT,    io.chargebot.sdk.InvalidArgumentException,     io.chargebot.sdk.ChargeBotException",
+        "MESSAGE_SEND_FAILED,   UNAVAILABLE,         io.chargebot.sdk.UnavailableException,         io.chargebot.sdk.ChargeBotException",
+    })
+    void eachAccountReasonHasItsExceptionUnderTheCodesOne(String reason, Status.Code code, Class<?> expected,
+                                                          Class<?> codeLevel) {
+        service.onGet = request -> {
+            throw RichErrors.error(code, "Fake " + reason,
+                    ErrorInfo.newBuilder().setReason(reason).setDomain("chargebot.io").build());
+        };
+
+        ChargeBotException e = catchThrowableOfType(ChargeBotException.class,
+                () -> fixture.client().parking().getParkingLot(LOT));
+
+        assertThat(e).isExactlyInstanceOf(expected).isInstanceOf(codeLevel);
+        assertThat(e.code()).isEqualTo(code);
+        assertThat(e.reasonName()).isEqualTo(reason);
+        assertThat(ChargeBotException.from(RichErrors.error(code, "raw",
+                ErrorInfo.newBuilder().setReason(reason).setDomain("chargebot.io").build())))
+                .isExactlyInstanceOf(expected);
+    }
+
+    @Test
+    void aRateLimitCarriesItsRetryDelay() {
+        RateLimitedException e = (RateLimitedException) ChargeBotException.from(RichErrors.error(
+                Status.Code.RESOURCE_EXHAUSTED, "Too many codes.",
+                ErrorInfo.newBuilder().setReason("RATE_LIMITED").setDomain("chargebot.io").build(),
+                RetryInfo.newBuilder().setRetryDelay(Duration.newBuilder().setSeconds(42)).build()));
+
+        assertThat(e.hasRetryDelay()).isTrue();
+        assertThat(e.retryDelayMillis()).isEqualTo(42_000L);
     }
 
     @Test

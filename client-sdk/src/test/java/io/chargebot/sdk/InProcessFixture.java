@@ -1,6 +1,8 @@
 package io.chargebot.sdk;
 
 import io.grpc.BindableService;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -15,8 +17,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** An in-process gRPC server with one service, and clients connected to it; closes all of them. */
+/** An in-process gRPC server with some services, and clients connected to it; closes all of them. */
 final class InProcessFixture implements AutoCloseable {
+
+    /** The {@code authorization} header of the call being served, for fake services; null when absent. */
+    static final Context.Key<String> AUTHORIZATION = Context.key("authorization");
 
     private final String name = InProcessServerBuilder.generateName();
     private final Server server;
@@ -24,20 +29,23 @@ final class InProcessFixture implements AutoCloseable {
     /** The request headers of every call, in order. */
     final List<Metadata> headers = new CopyOnWriteArrayList<>();
 
-    InProcessFixture(BindableService service) {
+    InProcessFixture(BindableService... services) {
         ServerInterceptor captureHeaders = new ServerInterceptor() {
             @Override
             public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
                     ServerCall<ReqT, RespT> call, Metadata requestHeaders, ServerCallHandler<ReqT, RespT> next) {
                 headers.add(requestHeaders);
-                return next.startCall(call, requestHeaders);
+                Context context = Context.current()
+                        .withValue(AUTHORIZATION, requestHeaders.get(BearerTokenCredentials.AUTHORIZATION));
+                return Contexts.interceptCall(context, call, requestHeaders, next);
             }
         };
         try {
-            server = InProcessServerBuilder.forName(name)
-                    .addService(ServerInterceptors.intercept(service, captureHeaders))
-                    .build()
-                    .start();
+            InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+            for (BindableService service : services) {
+                builder.addService(ServerInterceptors.intercept(service, captureHeaders));
+            }
+            server = builder.build().start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -39,6 +39,14 @@ public final class ChargeBotServer implements AutoCloseable {
 
     /** Starts the server (and an embedded PostgreSQL if {@code options.database()} is null). */
     public static ChargeBotServer start(ServerOptions options) {
+        return start(options, new Object[0]);
+    }
+
+    /**
+     * Starts the server with extra singleton beans that replace the defaults of their type, e.g. a
+     * {@link java.time.Clock} that tests move forward.
+     */
+    public static ChargeBotServer start(ServerOptions options, Object... singletons) {
         requireNonNull(options, "options");
         EmbeddedDatabase embedded = null;
         DatabaseSettings database = options.database();
@@ -62,6 +70,7 @@ public final class ChargeBotServer implements AutoCloseable {
                     .properties(properties)
                     .deduceEnvironment(false)
                     .banner(false)
+                    .singletons(singletons)
                     .start();
             GrpcEmbeddedServer grpcServer = context.getBean(GrpcEmbeddedServer.class);
             grpcServer.start();

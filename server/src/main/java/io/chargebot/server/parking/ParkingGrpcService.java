@@ -1,6 +1,5 @@
 package io.chargebot.server.parking;
 
-import com.google.protobuf.Timestamp;
 import com.google.type.DayOfWeek;
 import com.google.type.LatLng;
 import com.google.type.TimeOfDay;
@@ -11,13 +10,15 @@ import io.chargebot.parking.v1.ListParkingLotsResponse;
 import io.chargebot.parking.v1.ParkingLot;
 import io.chargebot.parking.v1.ParkingServiceGrpc;
 import io.chargebot.parking.v1.Spot;
+import io.chargebot.server.auth.Access;
 import io.chargebot.server.error.ApiException;
 import io.chargebot.server.error.Violations;
+import io.chargebot.server.grpc.PageTokens;
+import io.chargebot.server.grpc.ProtoTime;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
-import java.time.Instant;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.UUID;
 
@@ -32,14 +33,15 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
     private static final UUID NIL = new UUID(0, 0);
 
     private final ParkingLotRepository repository;
-    private final PageTokenKey pageTokenKey;
+    private final PageTokens pageTokens;
 
-    ParkingGrpcService(ParkingLotRepository repository, PageTokenKey pageTokenKey) {
+    ParkingGrpcService(ParkingLotRepository repository, PageTokens pageTokens) {
         this.repository = repository;
-        this.pageTokenKey = pageTokenKey;
+        this.pageTokens = pageTokens;
     }
 
     @Override
+    @Access(anonymous = true)
     public void listParkingLots(ListParkingLotsRequest request, StreamObserver<ListParkingLotsResponse> observer) {
         Violations violations = new Violations();
         double latitude = 0;
@@ -76,15 +78,18 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
                     "place_query search is not available on this server yet; search by location");
         }
 
+        // A token is bound to the origin and radius; the position is (KNN chord, lot id) of the last lot.
+        String query = "ListParkingLots:" + Double.doubleToLongBits(latitude) + ':' + Double.doubleToLongBits(longitude)
+                + ':' + radius;
         double afterChord = -1;
         UUID afterId = NIL;
         if (!request.getPageToken().isEmpty()) {
-            PageToken token = PageToken.decode(request.getPageToken(), pageTokenKey.bytes());
-            if (!token.matches(latitude, longitude, radius)) {
-                throw ApiException.invalid("page_token", "belongs to a different query (origin and radius must not change)");
+            ByteBuffer position = pageTokens.decode(request.getPageToken(), query);
+            if (position.remaining() != 24) {
+                throw ApiException.invalid("page_token", "is not a token issued by this server");
             }
-            afterChord = token.lastChord;
-            afterId = token.lastId;
+            afterChord = position.getDouble();
+            afterId = new UUID(position.getLong(), position.getLong());
         }
 
         List<ParkingLotRepository.Lot> lots =
@@ -98,14 +103,15 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
         }
         if (lots.size() > pageSize) {
             ParkingLotRepository.Lot last = lots.get(pageSize - 1);
-            response.setNextPageToken(new PageToken(latitude, longitude, radius, last.chord(), last.id())
-                    .encode(pageTokenKey.bytes()));
+            response.setNextPageToken(pageTokens.encode(query, ByteBuffer.allocate(24).putDouble(last.chord())
+                    .putLong(last.id().getMostSignificantBits()).putLong(last.id().getLeastSignificantBits()).array()));
         }
         observer.onNext(response.build());
         observer.onCompleted();
     }
 
     @Override
+    @Access(anonymous = true)
     public void getParkingLot(GetParkingLotRequest request, StreamObserver<ParkingLot> observer) {
         UUID id = ResourceNames.parseParkingLot(request.getName(), "name");
         ParkingLotRepository.LotDetail detail =
@@ -142,10 +148,10 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
                 .setOpen(lot.open())
                 .setFreeSpotCount(lot.freeSpotCount());
         if (lot.createdAt() != null) {
-            builder.setCreateTime(timestamp(lot.createdAt()));
+            builder.setCreateTime(ProtoTime.timestamp(lot.createdAt()));
         }
         if (lot.updatedAt() != null) {
-            builder.setUpdateTime(timestamp(lot.updatedAt()));
+            builder.setUpdateTime(ProtoTime.timestamp(lot.updatedAt()));
         }
         return builder;
     }
@@ -154,7 +160,4 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
         return TimeOfDay.newBuilder().setHours(minuteOfDay / 60).setMinutes(minuteOfDay % 60).build();
     }
 
-    static Timestamp timestamp(@Nullable Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
-    }
 }

@@ -17,9 +17,9 @@ public final class TestServers {
         return start(TestDatabases.create(), properties);
     }
 
-    public static ChargeBotServer start(DatabaseSettings database, Map<String, Object> properties) {
+    public static ChargeBotServer start(DatabaseSettings database, Map<String, Object> properties, Object... singletons) {
         ServerOptions options = new ServerOptions(0, database, 0, false, properties);
-        return ChargeBotServer.start(options);
+        return ChargeBotServer.start(options, singletons);
     }
 
     /** A plaintext channel to {@code server} over a real socket. */

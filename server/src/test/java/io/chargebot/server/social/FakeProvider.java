@@ -1,0 +1,108 @@
+package io.chargebot.server.social;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A real HTTP server on a free loopback port that records requests and answers as a test scripts it. */
+final class FakeProvider implements AutoCloseable {
+
+    record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
+
+        String header(String name) {
+            List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+            return values == null ? null : values.get(0);
+        }
+
+        String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    @FunctionalInterface
+    interface Responder {
+        void respond(HttpExchange exchange) throws IOException, InterruptedException;
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
+    private volatile Responder responder = exchange -> json(exchange, 404, "{}");
+
+    FakeProvider() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(executor);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                Map<String, List<String>> headers = new TreeMap<>();
+                exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body));
+                try {
+                    responder.respond(exchange);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } catch (IOException e) {
+                // the client went away (e.g. it timed out)
+            }
+        });
+        server.start();
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    }
+
+    void respond(Responder responder) {
+        this.responder = responder;
+    }
+
+    /** Every request gets {@code status} with {@code body} as JSON. */
+    void respond(int status, String body) {
+        respond(exchange -> json(exchange, status, body));
+    }
+
+    Request take() throws InterruptedException {
+        Request request = requests.poll(5, TimeUnit.SECONDS);
+        if (request == null) {
+            throw new AssertionError("no request reached the fake provider");
+        }
+        return request;
+    }
+
+    int requestCount() {
+        return requests.size();
+    }
+
+    static void json(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
