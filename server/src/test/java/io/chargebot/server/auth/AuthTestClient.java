@@ -36,19 +36,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A server on a fresh database with a movable clock, and the calls auth tests repeat. */
-final class AuthTestClient implements AutoCloseable {
+public final class AuthTestClient implements AutoCloseable {
 
     private static final AtomicInteger PHONES = new AtomicInteger(10_000_000);
     private static final Pattern CODE = Pattern.compile("\\[(\\d{6,10})]|(?<![0-9])(\\d{6})(?![0-9])");
 
-    final MutableClock clock = new MutableClock();
-    final DatabaseSettings database;
-    final ChargeBotServer server;
-    final ManagedChannel channel;
-    final AuthServiceGrpc.AuthServiceBlockingStub auth;
-    final UserServiceGrpc.UserServiceBlockingStub users;
+    public final MutableClock clock = new MutableClock();
+    public final DatabaseSettings database;
+    public final ChargeBotServer server;
+    public final ManagedChannel channel;
+    public final AuthServiceGrpc.AuthServiceBlockingStub auth;
+    public final UserServiceGrpc.UserServiceBlockingStub users;
 
-    AuthTestClient(Map<String, Object> properties) {
+    public AuthTestClient(Map<String, Object> properties) {
         database = TestDatabases.create();
         server = TestServers.start(database, properties, clock);
         channel = TestServers.channel(server);
@@ -57,30 +57,30 @@ final class AuthTestClient implements AutoCloseable {
     }
 
     /** Properties with limits high enough that tests of other things never hit them. */
-    static Map<String, Object> relaxedLimits() {
+    public static Map<String, Object> relaxedLimits() {
         return Map.of("chargebot.verification.per-address-hourly", 10_000,
                 "chargebot.verification.resend-cooldown", "0s",
                 "chargebot.auth.brute-force.address-threshold", 10_000,
                 "chargebot.auth.max-concurrent-hashes", 4);
     }
 
-    static String newPhone() {
+    public static String newPhone() {
         return "010" + PHONES.incrementAndGet();
     }
 
-    static String e164(String nationalPhone) {
+    public static String e164(String nationalPhone) {
         return "+82" + nationalPhone.substring(1);
     }
 
     /** A stub that sends {@code authorization: Bearer <token>}. */
-    static <S extends AbstractStub<S>> S withToken(S stub, String accessToken) {
+    public static <S extends AbstractStub<S>> S withToken(S stub, String accessToken) {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + accessToken);
         return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     /** The newest code sent to {@code recipient} (E.164 phone or e-mail), read from the development outbox. */
-    String lastCode(String recipient) {
+    public String lastCode(String recipient) {
         try (Connection c = TestDatabases.connect(database);
              PreparedStatement ps = c.prepareStatement(
                      "SELECT body FROM dev_outbox_messages WHERE recipient = ? ORDER BY id DESC LIMIT 1")) {
@@ -96,11 +96,11 @@ final class AuthTestClient implements AutoCloseable {
         }
     }
 
-    int messagesTo(String recipient) {
+    public int messagesTo(String recipient) {
         return queryInt("SELECT count(*) FROM dev_outbox_messages WHERE recipient = '" + recipient.replace("'", "''") + "'");
     }
 
-    int queryInt(String sql) {
+    public int queryInt(String sql) {
         try (Connection c = TestDatabases.connect(database); PreparedStatement ps = c.prepareStatement(sql);
              ResultSet rs = ps.executeQuery()) {
             rs.next();
@@ -110,34 +110,43 @@ final class AuthTestClient implements AutoCloseable {
         }
     }
 
-    void sendSms(String phone, VerificationPurpose purpose) {
+    public void sendSms(String phone, VerificationPurpose purpose) {
         auth.sendVerificationCode(SendVerificationCodeRequest.newBuilder()
                 .setChannel(VerificationChannel.VERIFICATION_CHANNEL_SMS).setPurpose(purpose).setTarget(phone).build());
     }
 
+    /** Like {@link #smsProof} for a signed-in caller (CHANGE_PHONE). */
+    public String smsProofAs(String accessToken, String phone, VerificationPurpose purpose) {
+        withToken(auth, accessToken).sendVerificationCode(SendVerificationCodeRequest.newBuilder()
+                .setChannel(VerificationChannel.VERIFICATION_CHANNEL_SMS).setPurpose(purpose).setTarget(phone).build());
+        return auth.verifyCode(VerifyCodeRequest.newBuilder()
+                .setChannel(VerificationChannel.VERIFICATION_CHANNEL_SMS).setPurpose(purpose).setTarget(phone)
+                .setCode(lastCode(e164(phone))).build()).getVerificationProof();
+    }
+
     /** Sends an SMS code for {@code purpose} and verifies it; returns the proof. */
-    String smsProof(String phone, VerificationPurpose purpose) {
+    public String smsProof(String phone, VerificationPurpose purpose) {
         sendSms(phone, purpose);
         return auth.verifyCode(VerifyCodeRequest.newBuilder()
                 .setChannel(VerificationChannel.VERIFICATION_CHANNEL_SMS).setPurpose(purpose).setTarget(phone)
                 .setCode(lastCode(e164(phone))).build()).getVerificationProof();
     }
 
-    SignUpRequest.Builder signUpRequest(String loginId, String password, String phone) {
+    public SignUpRequest.Builder signUpRequest(String loginId, String password, String phone) {
         return SignUpRequest.newBuilder().setDisplayName("홍길동").setLoginId(loginId).setPassword(password)
                 .setPhone(phone).setPhoneVerificationProof(smsProof(phone, VerificationPurpose.VERIFICATION_PURPOSE_SIGN_UP));
     }
 
     /** Signs up a new driver and returns its tokens. */
-    AuthTokens signUp(String loginId, String password) {
+    public AuthTokens signUp(String loginId, String password) {
         return auth.signUp(signUpRequest(loginId, password, newPhone()).build()).getTokens();
     }
 
-    AuthTokens signIn(String loginId, String password) {
+    public AuthTokens signIn(String loginId, String password) {
         return auth.signIn(SignInRequest.newBuilder().setLoginId(loginId).setPassword(password).build()).getTokens();
     }
 
-    static StatusRuntimeException failure(Runnable call) {
+    public static StatusRuntimeException failure(Runnable call) {
         try {
             call.run();
         } catch (StatusRuntimeException e) {
@@ -146,28 +155,28 @@ final class AuthTestClient implements AutoCloseable {
         throw new AssertionError("expected the call to fail");
     }
 
-    static void assertFails(Runnable call, Status.Code code, String reason) {
+    public static void assertFails(Runnable call, Status.Code code, String reason) {
         StatusRuntimeException e = failure(call);
         assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(code);
         assertThat(reason(e)).isEqualTo(reason);
     }
 
-    static void assertInvalid(Runnable call, String field) {
+    public static void assertInvalid(Runnable call, String field) {
         StatusRuntimeException e = failure(call);
         assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(fields(e)).contains(field);
     }
 
-    static String reason(StatusRuntimeException e) {
+    public static String reason(StatusRuntimeException e) {
         return details(e, ErrorInfo.class).stream().findFirst().map(ErrorInfo::getReason).orElse("");
     }
 
-    static List<String> fields(StatusRuntimeException e) {
+    public static List<String> fields(StatusRuntimeException e) {
         return details(e, BadRequest.class).stream().flatMap(b -> b.getFieldViolationsList().stream())
                 .map(BadRequest.FieldViolation::getField).toList();
     }
 
-    static <T extends com.google.protobuf.Message> List<T> details(StatusRuntimeException e, Class<T> type) {
+    public static <T extends com.google.protobuf.Message> List<T> details(StatusRuntimeException e, Class<T> type) {
         com.google.rpc.Status status = StatusProto.fromThrowable(e);
         if (status == null) {
             return List.of();

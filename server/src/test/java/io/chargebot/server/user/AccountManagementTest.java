@@ -1,0 +1,244 @@
+package io.chargebot.server.user;
+
+import static io.chargebot.server.auth.AuthTestClient.assertFails;
+import static io.chargebot.server.auth.AuthTestClient.assertInvalid;
+import static io.chargebot.server.auth.AuthTestClient.withToken;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.FieldMask;
+import com.google.type.Date;
+import io.chargebot.auth.v1.AuthTokens;
+import io.chargebot.auth.v1.FindLoginIdRequest;
+import io.chargebot.auth.v1.FindLoginIdResponse;
+import io.chargebot.auth.v1.RefreshTokenRequest;
+import io.chargebot.auth.v1.ResetPasswordRequest;
+import io.chargebot.auth.v1.VerificationPurpose;
+import io.chargebot.server.auth.AuthTestClient;
+import io.chargebot.user.v1.ChangePasswordRequest;
+import io.chargebot.user.v1.CreateAdminRequest;
+import io.chargebot.user.v1.DeleteAdminRequest;
+import io.chargebot.user.v1.DeleteUserRequest;
+import io.chargebot.user.v1.Device;
+import io.chargebot.user.v1.DevicePlatform;
+import io.chargebot.user.v1.DriverLicense;
+import io.chargebot.user.v1.GetDriverLicenseRequest;
+import io.chargebot.user.v1.GetUserRequest;
+import io.chargebot.user.v1.ListAdminsRequest;
+import io.chargebot.user.v1.NotificationType;
+import io.chargebot.user.v1.RegisterDeviceRequest;
+import io.chargebot.user.v1.RegisterDriverLicenseRequest;
+import io.chargebot.user.v1.Role;
+import io.chargebot.user.v1.UnregisterDeviceRequest;
+import io.chargebot.user.v1.UpdateAdminRequest;
+import io.chargebot.user.v1.UpdateUserRequest;
+import io.chargebot.user.v1.User;
+import io.chargebot.user.v1.UserServiceGrpc;
+import io.grpc.Status;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** UserService and the account flows of AuthService (seeds 000, 002, 004). */
+class AccountManagementTest {
+
+    private static final String ADMIN_PASSWORD = "an admin passphrase for tests";
+    private static AuthTestClient t;
+
+    @BeforeAll
+    static void start() {
+        Map<String, Object> properties = new HashMap<>(AuthTestClient.relaxedLimits());
+        properties.put("chargebot.admin.password", ADMIN_PASSWORD);
+        t = new AuthTestClient(properties);
+    }
+
+    @AfterAll
+    static void stop() {
+        t.close();
+    }
+
+    private static UserServiceGrpc.UserServiceBlockingStub as(AuthTokens tokens) {
+        return withToken(t.users, tokens.getAccessToken());
+    }
+
+    @Test
+    void profileUpdatesOnlyTheMaskedFields() {
+        AuthTokens tokens = t.signUp("profile-owner", "the right passphrase");
+        User before = as(tokens).getUser(GetUserRequest.newBuilder().setName("users/me").build());
+        User after = as(tokens).updateUser(UpdateUserRequest.newBuilder()
+                .setUser(User.newBuilder().setName("users/me").setDisplayName("김철수").setOrganizationCode("IGNORED")
+                        .setLanguageCode("en").addDisabledNotificationTypes(NotificationType.NOTIFICATION_TYPE_CAR_ADDED))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("display_name").addPaths("language_code")
+                        .addPaths("disabled_notification_types"))
+                .build());
+        assertThat(after.getDisplayName()).isEqualTo("김철수");
+        assertThat(after.getLanguageCode()).isEqualTo("en");
+        assertThat(after.getOrganizationCode()).isEqualTo(before.getOrganizationCode());
+        assertThat(after.getDisabledNotificationTypesList()).containsExactly(NotificationType.NOTIFICATION_TYPE_CAR_ADDED);
+        assertThat(after.getPhone()).isEqualTo(before.getPhone());
+
+        assertInvalid(() -> as(tokens).updateUser(UpdateUserRequest.newBuilder().setUser(User.newBuilder().setName("users/me"))
+                .build()), "update_mask");
+        assertInvalid(() -> as(tokens).updateUser(UpdateUserRequest.newBuilder().setUser(User.newBuilder().setName("users/me"))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("role")).build()), "update_mask");
+        assertInvalid(() -> as(tokens).updateUser(UpdateUserRequest.newBuilder()
+                .setUser(User.newBuilder().setName("users/me").setDisplayName("x".repeat(101)))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("display_name")).build()), "user.display_name");
+        assertInvalid(() -> as(tokens).updateUser(UpdateUserRequest.newBuilder()
+                .setUser(User.newBuilder().setName("users/nobody")).setUpdateMask(FieldMask.newBuilder().addPaths("display_name"))
+                .build()), "user.name");
+    }
+
+    @Test
+    void changingThePhoneNeedsAProofForTheNewNumber() {
+        AuthTokens tokens = t.signUp("phone-changer", "the right passphrase");
+        String newPhone = AuthTestClient.newPhone();
+        assertInvalid(() -> as(tokens).updateUser(UpdateUserRequest.newBuilder()
+                .setUser(User.newBuilder().setName("users/me").setPhone(newPhone))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("phone")).build()), "phone_verification_proof");
+        String signUpProof = t.smsProof(newPhone, VerificationPurpose.VERIFICATION_PURPOSE_SIGN_UP);
+        assertFails(() -> as(tokens).updateUser(UpdateUserRequest.newBuilder()
+                .setUser(User.newBuilder().setName("users/me").setPhone(newPhone)).setPhoneVerificationProof(signUpProof)
+                .setUpdateMask(FieldMask.newBuilder().addPaths("phone")).build()), Status.Code.FAILED_PRECONDITION, "VERIFICATION_FAILED");
+        String proof = t.smsProofAs(tokens.getAccessToken(), newPhone, VerificationPurpose.VERIFICATION_PURPOSE_CHANGE_PHONE);
+        User updated = as(tokens).updateUser(UpdateUserRequest.newBuilder()
+                .setUser(User.newBuilder().setName("users/me").setPhone(newPhone)).setPhoneVerificationProof(proof)
+                .setUpdateMask(FieldMask.newBuilder().addPaths("phone")).build());
+        assertThat(updated.getPhone()).isEqualTo(AuthTestClient.e164(newPhone));
+    }
+
+    @Test
+    void changingThePasswordRevokesTheOtherSessions() {
+        AuthTokens here = t.signUp("pw-changer", "the first passphrase");
+        AuthTokens elsewhere = t.signIn("pw-changer", "the first passphrase");
+        assertFails(() -> as(here).changePassword(ChangePasswordRequest.newBuilder().setName("users/me")
+                .setCurrentPassword("not it").setNewPassword("the second passphrase").build()), Status.Code.PERMISSION_DENIED, "SIGN_IN_FAILED");
+        assertFails(() -> as(here).changePassword(ChangePasswordRequest.newBuilder().setName("users/me")
+                .setCurrentPassword("the first passphrase").setNewPassword("password").build()), Status.Code.INVALID_ARGUMENT, "PASSWORD_POLICY");
+        as(here).changePassword(ChangePasswordRequest.newBuilder().setName("users/me")
+                .setCurrentPassword("the first passphrase").setNewPassword("the second passphrase").build());
+        assertThat(as(here).getUser(GetUserRequest.newBuilder().setName("users/me").build())).isNotNull();
+        assertFails(() -> as(elsewhere).getUser(GetUserRequest.newBuilder().setName("users/me").build()),
+                Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED");
+        assertFails(() -> t.signIn("pw-changer", "the first passphrase"), Status.Code.UNAUTHENTICATED, "SIGN_IN_FAILED");
+        assertThat(t.signIn("pw-changer", "the second passphrase").getAccessToken()).isNotEmpty();
+    }
+
+    @Test
+    void deletingAnAccountErasesPersonalDataAndFreesTheIdentifiers() {
+        String phone = AuthTestClient.newPhone();
+        AuthTokens tokens = t.auth.signUp(t.signUpRequest("leaving-user", "the right passphrase", phone).build()).getTokens();
+        String name = as(tokens).getUser(GetUserRequest.newBuilder().setName("users/me").build()).getName();
+        as(tokens).registerDevice(RegisterDeviceRequest.newBuilder().setParent("users/me").setDevice(Device.newBuilder()
+                .setFcmToken("fcm-token-leaving").setPlatform(DevicePlatform.DEVICE_PLATFORM_ANDROID)).build());
+        assertFails(() -> as(tokens).deleteUser(DeleteUserRequest.newBuilder().setName("users/me").setPassword("wrong").build()),
+                Status.Code.PERMISSION_DENIED, "SIGN_IN_FAILED");
+        as(tokens).deleteUser(DeleteUserRequest.newBuilder().setName("users/me").setPassword("the right passphrase").build());
+
+        assertFails(() -> as(tokens).getUser(GetUserRequest.newBuilder().setName("users/me").build()), Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED");
+        assertFails(() -> t.auth.refreshToken(RefreshTokenRequest.newBuilder().setRefreshToken(tokens.getRefreshToken()).build()),
+                Status.Code.UNAUTHENTICATED, "REFRESH_TOKEN_INVALID");
+        String id = name.substring("users/".length());
+        assertThat(t.queryInt("SELECT count(*) FROM users WHERE id = '" + id + "' AND phone IS NULL AND email IS NULL "
+                + "AND password_hash IS NULL AND display_name = '' AND deleted_at IS NOT NULL AND login_id LIKE 'deleted-%'")).isEqualTo(1);
+        assertThat(t.queryInt("SELECT count(*) FROM devices WHERE user_id = '" + id + "'")).isZero();
+        assertThat(t.queryInt("SELECT count(*) FROM audit_log WHERE action = 'user.delete' AND actor = '" + id + "'")).isEqualTo(1);
+        // The login id and phone can be used again.
+        t.auth.signUp(t.signUpRequest("leaving-user", "the right passphrase", phone).build());
+    }
+
+    @Test
+    void findLoginIdAndResetPasswordWorkWithAProof() {
+        String phone = AuthTestClient.newPhone();
+        AuthTokens tokens = t.auth.signUp(t.signUpRequest("forgetful.one", "the old passphrase", phone).build()).getTokens();
+        String proof = t.smsProof(phone, VerificationPurpose.VERIFICATION_PURPOSE_FIND_LOGIN_ID);
+        FindLoginIdResponse found = t.auth.findLoginId(FindLoginIdRequest.newBuilder().setVerificationProof(proof).build());
+        assertThat(found.getMaskedLoginId()).isEqualTo("fo*********ne");
+        assertFails(() -> t.auth.findLoginId(FindLoginIdRequest.newBuilder().setVerificationProof(proof).build()),
+                Status.Code.FAILED_PRECONDITION, "VERIFICATION_FAILED");
+
+        String resetProof = t.smsProof(phone, VerificationPurpose.VERIFICATION_PURPOSE_RESET_PASSWORD);
+        assertFails(() -> t.auth.resetPassword(ResetPasswordRequest.newBuilder().setVerificationProof(proof)
+                .setNewPassword("a brand new passphrase").build()), Status.Code.FAILED_PRECONDITION, "VERIFICATION_FAILED");
+        t.auth.resetPassword(ResetPasswordRequest.newBuilder().setVerificationProof(resetProof)
+                .setNewPassword("a brand new passphrase").build());
+        assertFails(() -> as(tokens).getUser(GetUserRequest.newBuilder().setName("users/me").build()),
+                Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED");
+        assertThat(t.signIn("forgetful.one", "a brand new passphrase").getAccessToken()).isNotEmpty();
+        assertInvalid(() -> t.auth.findLoginId(FindLoginIdRequest.getDefaultInstance()), "verification_proof");
+    }
+
+    @Test
+    void aDriversLicenceIsVerifiedAndOnlyAMaskedNumberIsKept() {
+        AuthTokens tokens = t.signUp("licensed-driver", "the right passphrase");
+        DriverLicense licence = as(tokens).registerDriverLicense(RegisterDriverLicenseRequest.newBuilder()
+                .setName("users/me/driverLicense").setBirthDate(Date.newBuilder().setYear(1999).setMonth(8).setDay(23))
+                .setHolderName("홍길동").setLicenseNumber("11-23-456789-01").setSerialNumber("AB12CD").build());
+        assertThat(licence.getVerified()).isTrue();
+        assertThat(licence.getResultCode()).isEqualTo("00");
+        assertThat(licence.getMaskedLicenseNumber()).doesNotContain("456789").startsWith("11-23-");
+        assertThat(t.queryInt("SELECT count(*) FROM driver_licenses WHERE number_masked LIKE '%456789%'")).isZero();
+        assertThat(as(tokens).getUser(GetUserRequest.newBuilder().setName("users/me").build()).getDriverLicenseVerified()).isTrue();
+        assertThat(as(tokens).getDriverLicense(GetDriverLicenseRequest.newBuilder().setName("users/me/driverLicense").build()))
+                .isEqualTo(licence);
+
+        RegisterDriverLicenseRequest bad = RegisterDriverLicenseRequest.newBuilder().setName("users/me/driverLicense")
+                .setBirthDate(Date.newBuilder().setYear(2030).setMonth(2).setDay(30)).setHolderName("")
+                .setLicenseNumber("12345").setSerialNumber("!").build();
+        var e = AuthTestClient.failure(() -> as(tokens).registerDriverLicense(bad));
+        assertThat(AuthTestClient.fields(e)).contains("birth_date", "holder_name", "license_number", "serial_number");
+    }
+
+    @Test
+    void devicesAreRegisteredAndUnregistered() {
+        AuthTokens tokens = t.signUp("device-owner", "the right passphrase");
+        Device device = as(tokens).registerDevice(RegisterDeviceRequest.newBuilder().setParent("users/me").setDevice(Device.newBuilder()
+                .setFcmToken("fcm-token-1").setPlatform(DevicePlatform.DEVICE_PLATFORM_ANDROID).setAppVersion("1.2.3")).build());
+        assertThat(device.getName()).matches("users/[0-9a-f-]{36}/devices/[0-9a-f-]{36}");
+        // Registering the same token again updates it in place.
+        Device again = as(tokens).registerDevice(RegisterDeviceRequest.newBuilder().setParent("users/me").setDevice(Device.newBuilder()
+                .setFcmToken("fcm-token-1").setPlatform(DevicePlatform.DEVICE_PLATFORM_ANDROID).setAppVersion("1.2.4")).build());
+        assertThat(again.getName()).isEqualTo(device.getName());
+        assertInvalid(() -> as(tokens).registerDevice(RegisterDeviceRequest.newBuilder().setParent("users/me")
+                .setDevice(Device.newBuilder().setFcmToken("")).build()), "device.fcm_token");
+        as(tokens).unregisterDevice(UnregisterDeviceRequest.newBuilder().setName(device.getName()).build());
+        assertFails(() -> as(tokens).unregisterDevice(UnregisterDeviceRequest.newBuilder().setName(device.getName()).build()),
+                Status.Code.NOT_FOUND, "RESOURCE_NOT_FOUND");
+    }
+
+    @Test
+    void adminsManageAdminAccounts() {
+        AuthTokens admin = t.signIn("admin", ADMIN_PASSWORD);
+        User second = as(admin).createAdmin(CreateAdminRequest.newBuilder().setLoginId("second-admin")
+                .setDisplayName("Second").setPassword("another admin passphrase").build());
+        assertThat(second.getRole()).isEqualTo(Role.ROLE_ADMIN);
+        assertFails(() -> as(admin).createAdmin(CreateAdminRequest.newBuilder().setLoginId("SECOND-ADMIN")
+                .setDisplayName("Dup").setPassword("another admin passphrase").build()), Status.Code.ALREADY_EXISTS, "LOGIN_ID_TAKEN");
+        assertThat(as(admin).listAdmins(ListAdminsRequest.getDefaultInstance()).getAdminsList())
+                .extracting(User::getLoginId).contains("admin", "second-admin");
+
+        AuthTokens secondTokens = t.signIn("second-admin", "another admin passphrase");
+        User renamed = as(admin).updateAdmin(UpdateAdminRequest.newBuilder().setUser(User.newBuilder().setName(second.getName())
+                .setDisplayName("Renamed")).setUpdateMask(FieldMask.newBuilder().addPaths("display_name")).build());
+        assertThat(renamed.getDisplayName()).isEqualTo("Renamed");
+        // Demoting revokes the demoted admin's sessions.
+        as(admin).updateAdmin(UpdateAdminRequest.newBuilder().setUser(User.newBuilder().setName(second.getName())
+                .setRole(Role.ROLE_USER)).setUpdateMask(FieldMask.newBuilder().addPaths("role")).build());
+        assertFails(() -> as(secondTokens).listAdmins(ListAdminsRequest.getDefaultInstance()), Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED");
+        AuthTokens demoted = t.signIn("second-admin", "another admin passphrase");
+        assertFails(() -> as(demoted).listAdmins(ListAdminsRequest.getDefaultInstance()), Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED");
+
+        as(admin).updateAdmin(UpdateAdminRequest.newBuilder().setUser(User.newBuilder().setName(second.getName())
+                .setRole(Role.ROLE_ADMIN)).setUpdateMask(FieldMask.newBuilder().addPaths("role")).build());
+        assertFails(() -> as(admin).deleteAdmin(DeleteAdminRequest.newBuilder().setName(second.getName()).setPassword("wrong").build()),
+                Status.Code.PERMISSION_DENIED, "SIGN_IN_FAILED");
+        as(admin).deleteAdmin(DeleteAdminRequest.newBuilder().setName(second.getName()).setPassword(ADMIN_PASSWORD).build());
+        // The last admin stays.
+        String self = as(admin).getUser(GetUserRequest.newBuilder().setName("users/me").build()).getName();
+        assertFails(() -> as(admin).deleteAdmin(DeleteAdminRequest.newBuilder().setName(self).setPassword(ADMIN_PASSWORD).build()),
+                Status.Code.FAILED_PRECONDITION, "FAILED_PRECONDITION");
+        assertInvalid(() -> as(admin).createAdmin(CreateAdminRequest.newBuilder().setLoginId("x").setDisplayName("")
+                .setPassword("another admin passphrase").build()), "login_id");
+    }
+}
