@@ -23,14 +23,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
  * Sign-up, sign-out and sign-in against the real platform, the SMS code read from the development
  * outbox ({@code dev_outbox_messages}) that the platform's local SMS adapter writes to PostgreSQL.
  */
-@Disabled("enable once the server implements AuthService")
 class AuthEndToEndTest {
 
     private static final VerificationChannel SMS = VerificationChannel.VERIFICATION_CHANNEL_SMS;

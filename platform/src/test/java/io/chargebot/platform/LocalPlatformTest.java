@@ -40,8 +40,11 @@ class LocalPlatformTest {
     private static ManagedChannel channel;
     private static final HttpClient http = HttpClient.newHttpClient();
 
+    private static final String ADMIN_PASSWORD = "platform test admin passphrase";
+
     @BeforeAll
     static void start() {
+        System.setProperty("chargebot.admin.password", ADMIN_PASSWORD);
         platform = LocalPlatform.start(new LocalPlatform.Options(0, 0, true, TestDatabases.create()));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", platform.grpcPort()).usePlaintext().build();
     }
@@ -50,6 +53,43 @@ class LocalPlatformTest {
     static void stop() {
         channel.shutdownNow();
         platform.close();
+        System.clearProperty("chargebot.admin.password");
+    }
+
+    @Test
+    void authWorksThroughTheGatewayOverJsonAndGrpcWeb() throws Exception {
+        HttpResponse<String> signIn = http.send(HttpRequest.newBuilder(URI.create(gateway() + "/v1/auth:signIn"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"loginId\":\"admin\",\"password\":\"" + ADMIN_PASSWORD + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(signIn.statusCode()).isEqualTo(200);
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("\"accessToken\":\\s*\"([^\"]+)\"").matcher(signIn.body());
+        assertThat(token.find()).isTrue();
+        String accessToken = token.group(1);
+
+        HttpResponse<String> me = http.send(HttpRequest.newBuilder(URI.create(gateway() + "/v1/users/me"))
+                .header("authorization", "Bearer " + accessToken).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(me.statusCode()).isEqualTo(200);
+        assertThat(me.body()).contains("\"loginId\":\"admin\"", "ROLE_ADMIN");
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(gateway() + "/v1/users/me")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.body()).contains("UNAUTHENTICATED");
+        HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(gateway() + "/v1/auth:signIn"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"loginId\":\"admin\",\"password\":\"wrong password\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(wrong.body()).contains("SIGN_IN_FAILED");
+
+        byte[] request = io.chargebot.user.v1.GetUserRequest.newBuilder().setName("users/me").build().toByteArray();
+        HttpResponse<byte[]> grpcWeb = http.send(HttpRequest.newBuilder(URI.create(gateway() + "/chargebot.user.v1.UserService/GetUser"))
+                .header("content-type", "application/grpc-web+proto").header("x-grpc-web", "1")
+                .header("authorization", "Bearer " + accessToken)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(frame(0, request))).build(), HttpResponse.BodyHandlers.ofByteArray());
+        Frames frames = Frames.parse(grpcWeb.body());
+        assertThat(frames.trailers).containsEntry("grpc-status", "0");
+        assertThat(io.chargebot.user.v1.User.parseFrom(frames.data.toByteArray()).getLoginId()).isEqualTo("admin");
     }
 
     @Test

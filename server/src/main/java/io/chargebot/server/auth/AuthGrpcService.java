@@ -227,7 +227,9 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
             if (account.isEmpty()) {
                 throw signInFailed();
             }
-            observer.onNext(SignInResponse.newBuilder().setTokens(toProto(openSession(account.get(), caller))).build());
+            SignedIn signedIn = openSession(account.get(), caller);
+            observer.onNext(SignInResponse.newBuilder().setTokens(toProto(signedIn.tokens()))
+                    .setUser(Users.toProto(signedIn.account())).build());
             observer.onCompleted();
             return;
         }
@@ -249,15 +251,19 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
             throw signInFailed();
         }
         Users.Account user = account.get();
-        Sessions.Tokens tokens = db.transaction(connection -> {
+        if (passwords.needsRehash(hash)) {
+            String upgraded = passwords.hash(request.getPassword());
+            db.transaction(connection -> {
+                users.setPassword(connection, user.id(), upgraded);
+                return null;
+            });
+        }
+        SignedIn signedIn = db.transaction(connection -> {
             throttle.recordSuccess(connection, loginId);
-            users.touchSignIn(connection, user.id());
-            if (passwords.needsRehash(hash)) {
-                users.setPassword(connection, user.id(), passwords.hash(request.getPassword()));
-            }
-            return sessions.open(connection, user.id(), user.role(), caller.userAgent(), caller.address());
+            return open(connection, user, caller);
         });
-        observer.onNext(SignInResponse.newBuilder().setTokens(toProto(tokens)).build());
+        observer.onNext(SignInResponse.newBuilder().setTokens(toProto(signedIn.tokens()))
+                .setUser(Users.toProto(signedIn.account())).build());
         observer.onCompleted();
     }
 
@@ -363,11 +369,16 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         observer.onCompleted();
     }
 
-    private Sessions.Tokens openSession(Users.Account account, CallerInfo caller) {
-        return db.transaction(connection -> {
-            users.touchSignIn(connection, account.id());
-            return sessions.open(connection, account.id(), account.role(), caller.userAgent(), caller.address());
-        });
+    private record SignedIn(Sessions.Tokens tokens, Users.Account account) {}
+
+    private SignedIn openSession(Users.Account account, CallerInfo caller) {
+        return db.transaction(connection -> open(connection, account, caller));
+    }
+
+    private SignedIn open(java.sql.Connection connection, Users.Account account, CallerInfo caller) throws java.sql.SQLException {
+        users.touchSignIn(connection, account.id());
+        Sessions.Tokens tokens = sessions.open(connection, account.id(), account.role(), caller.userAgent(), caller.address());
+        return new SignedIn(tokens, users.byId(connection, account.id()).orElseThrow());
     }
 
     private SocialIdentity verifySocial(SocialCredential credential, String field) {

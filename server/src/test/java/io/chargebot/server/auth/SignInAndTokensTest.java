@@ -82,6 +82,15 @@ class SignInAndTokensTest {
     }
 
     @Test
+    void signInReturnsTheAccount() {
+        t.signUp("returns-user", "the right passphrase");
+        io.chargebot.auth.v1.SignInResponse response = t.auth.signIn(SignInRequest.newBuilder()
+                .setLoginId("RETURNS-USER").setPassword("the right passphrase").build());
+        assertThat(response.getUser().getLoginId()).isEqualTo("returns-user");
+        assertThat(response.getUser().hasLastSignInTime()).isTrue();
+    }
+
+    @Test
     void successResetsTheCounter() {
         t.signUp("reset-counter", "the right passphrase");
         for (int i = 0; i < 4; i++) {
