@@ -32,6 +32,7 @@ PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-postgres}
 DB_NAME=${BENCH_DB_NAME:-chargebot_bench}
 export PGHOST PGPORT PGUSER
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
 say() { printf '[run %(%H:%M:%S)T] %s\n' -1 "$*"; }
 die() { say "ERROR: $*" >&2; exit 1; }

@@ -41,7 +41,12 @@ final class Clients implements AutoCloseable {
     private final ClientFactory armeriaFactory;
     private ParkingServiceGrpc.ParkingServiceStub gatewayStub;
     private ParkingServiceGrpc.ParkingServiceStub armeriaDirectStub;
+    private RawGrpcClient gatewayRaw;
+    private RawGrpcClient directRaw;
     private final ListParkingLotsRequest[] requests = new ListParkingLotsRequest[REQUEST_POOL];
+    private final byte[][] framedRequests = new byte[REQUEST_POOL][];
+    private static final String LIST_PATH =
+            "/" + ParkingServiceGrpc.getListParkingLotsMethod().getFullMethodName();
     private final int[] cursors;
     private final long deadlineNanos;
     private final int seoulRequests;
@@ -68,14 +73,17 @@ final class Clients implements AutoCloseable {
                 .maxNumEventLoopsPerEndpoint(options.connections)
                 .maxNumEventLoopsPerHttp1Endpoint(Math.max(options.connections, options.concurrency))
                 .build();
+        Endpoint direct = Endpoint.of(hostPort[0], Integer.parseInt(hostPort[1]));
         if (options.gatewayUrl != null) {
             URI uri = URI.create(options.gatewayUrl);
             int port = uri.getPort() == -1 ? 80 : uri.getPort();
-            gatewayStub = armeriaStub(SessionProtocol.of(options.gatewayProtocol), Endpoint.of(uri.getHost(), port),
-                    GrpcSerializationFormats.PROTO_WEB);
+            Endpoint gateway = Endpoint.of(uri.getHost(), port);
+            SessionProtocol protocol = SessionProtocol.of(options.gatewayProtocol);
+            gatewayStub = armeriaStub(protocol, gateway, GrpcSerializationFormats.PROTO_WEB);
+            gatewayRaw = new RawGrpcClient(armeriaFactory, protocol, gateway, true, options.deadline);
         }
-        armeriaDirectStub = armeriaStub(SessionProtocol.H2C,
-                Endpoint.of(hostPort[0], Integer.parseInt(hostPort[1])), GrpcSerializationFormats.PROTO);
+        armeriaDirectStub = armeriaStub(SessionProtocol.H2C, direct, GrpcSerializationFormats.PROTO);
+        directRaw = new RawGrpcClient(armeriaFactory, SessionProtocol.H2C, direct, false, options.deadline);
 
         SplittableRandom random = new SplittableRandom(options.randomSeed ^ 0x5DEECE66DL);
         double[] p = new double[3];
@@ -88,6 +96,7 @@ final class Clients implements AutoCloseable {
                     .setRadiusMeters(options.radiusMeters == 5_000 ? 0 : options.radiusMeters)
                     .setPageSize(options.pageSize == 20 ? 0 : options.pageSize)
                     .build();
+            framedRequests[i] = RawGrpcClient.frame(requests[i]);
         }
         seoulRequests = seoul;
         cursors = new int[options.concurrency];
@@ -129,8 +138,12 @@ final class Clients implements AutoCloseable {
         return switch (run) {
             case "health" -> this::health;
             case "list" -> (caller, done) -> list(parkingStubs[caller % parkingStubs.length], caller, done);
-            case "gateway" -> (caller, done) -> list(gatewayStub, caller, done);
-            case "list-armeria" -> (caller, done) -> list(armeriaDirectStub, caller, done);
+            case "gateway" -> options.webClient.equals("stub")
+                    ? (caller, done) -> list(gatewayStub, caller, done)
+                    : (caller, done) -> listRaw(gatewayRaw, caller, done);
+            case "list-armeria" -> options.webClient.equals("stub")
+                    ? (caller, done) -> list(armeriaDirectStub, caller, done)
+                    : (caller, done) -> listRaw(directRaw, caller, done);
             default -> throw new IllegalArgumentException(run);
         };
     }
@@ -169,6 +182,28 @@ final class Clients implements AutoCloseable {
                 new ListObserver(request, options.radiusMeters, options.pageSize, done));
     }
 
+    private void listRaw(RawGrpcClient client, int caller, ClosedLoop.Completion done) {
+        int index = cursors[caller]++ & (REQUEST_POOL - 1);
+        ListParkingLotsRequest request = requests[index];
+        client.call(LIST_PATH, framedRequests[index], ListParkingLotsResponse.parser(),
+                new RawGrpcClient.Result<>() {
+                    @Override
+                    public void succeeded(ListParkingLotsResponse response) {
+                        String problem = ListObserver.check(request, response, options.radiusMeters, options.pageSize);
+                        if (problem == null) {
+                            done.succeeded(response.getParkingLotsCount());
+                        } else {
+                            done.failed(new IllegalStateException("bad ListParkingLots reply: " + problem));
+                        }
+                    }
+
+                    @Override
+                    public void failed(Throwable error) {
+                        done.failed(error);
+                    }
+                });
+    }
+
     /** Checks each reply: decoded, nearest-first, within the radius, at most one page. */
     static final class ListObserver implements StreamObserver<ListParkingLotsResponse> {
         private final ListParkingLotsRequest request;
@@ -196,7 +231,7 @@ final class Clients implements AutoCloseable {
 
         @Override
         public void onCompleted() {
-            String problem = check();
+            String problem = check(request, response, radius, pageSize);
             if (problem == null) {
                 done.succeeded(response.getParkingLotsCount());
             } else {
@@ -204,7 +239,8 @@ final class Clients implements AutoCloseable {
             }
         }
 
-        private String check() {
+        static String check(ListParkingLotsRequest request, ListParkingLotsResponse response, int radius,
+                            int pageSize) {
             if (response == null) {
                 return "no message";
             }

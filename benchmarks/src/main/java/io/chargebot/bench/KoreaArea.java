@@ -22,7 +22,7 @@ final class KoreaArea {
 
     private KoreaArea() {}
 
-    /** A point drawn from the mixture: {latitude, longitude}; {@code inSeoul[0]} tells which part. */
+    /** A point drawn from the mixture into {@code out}: latitude, longitude, and 1 if in Seoul's box else 0. */
     static void point(SplittableRandom random, double[] out) {
         if (random.nextDouble() < SEOUL_SHARE) {
             out[0] = random.nextDouble(SEOUL_LAT_MIN, SEOUL_LAT_MAX);

@@ -19,7 +19,9 @@ final class Options {
             "  --seed-lots=N                 lots to seed when the parking_lots table is empty (default 100000; 0 = none)",
             "  --spots-per-lot=N             spots per seeded lot (default 4)",
             "  --concurrency=N               concurrent callers, closed loop (default 32)",
-            "  --connections=N               HTTP/2 connections the callers share, per run (default 2)",
+            "  --connections=N               HTTP/2 connections the callers share, per run (default 4)",
+            "  --prewarm=DURATION            before the runs, all selected calls in turn for this long in total,",
+            "                                so JIT compilation of client and server is done (default 20s)",
             "  --warmup=DURATION             warm-up per run, e.g. 10s (default 10s)",
             "  --duration=DURATION           measured period per run (default 30s)",
             "  --settle=DURATION             pause after seeding before idle RSS is read (default 5s)",
@@ -29,6 +31,8 @@ final class Options {
             "  --runs=LIST                   comma-separated: health,list,gateway,list-armeria",
             "                                (default health,list,gateway,list-armeria)",
             "  --gateway-protocol=h2c|h1c    HTTP version for the gRPC-Web run (default h2c)",
+            "  --web-client=raw|stub         gRPC-Web/control client: raw = pre-framed POST through Armeria's WebClient,",
+            "                                deframed and decoded here (default, cheapest); stub = Armeria's gRPC client",
             "  --server-pid=N                server process: idle RSS and CPU use are read from /proc/N",
             "  --server-start-ms=N           server start time measured by the caller, for the report",
             "  --random-seed=N               seed of the data and query generators (default 20240601)",
@@ -41,7 +45,8 @@ final class Options {
     int seedLots = 100_000;
     int spotsPerLot = 4;
     int concurrency = 32;
-    int connections = 2;
+    int connections = 4;
+    Duration prewarm = Duration.ofSeconds(20);
     Duration warmup = Duration.ofSeconds(10);
     Duration duration = Duration.ofSeconds(30);
     Duration settle = Duration.ofSeconds(5);
@@ -50,6 +55,7 @@ final class Options {
     int pageSize = 20;
     List<String> runs = List.of("health", "list", "gateway", "list-armeria");
     String gatewayProtocol = "h2c";
+    String webClient = "raw";
     long serverPid = -1;
     long serverStartMillis = -1;
     long randomSeed = 20240601L;
@@ -78,6 +84,7 @@ final class Options {
                 case "spots-per-lot" -> o.spotsPerLot = nonNegative(name, value);
                 case "concurrency" -> o.concurrency = positive(name, value);
                 case "connections" -> o.connections = positive(name, value);
+                case "prewarm" -> o.prewarm = duration(name, value);
                 case "warmup" -> o.warmup = duration(name, value);
                 case "duration" -> o.duration = duration(name, value);
                 case "settle" -> o.settle = duration(name, value);
@@ -103,6 +110,12 @@ final class Options {
                         throw new IllegalArgumentException("--gateway-protocol: expected h2c or h1c");
                     }
                     o.gatewayProtocol = value;
+                }
+                case "web-client" -> {
+                    if (!value.equals("raw") && !value.equals("stub")) {
+                        throw new IllegalArgumentException("--web-client: expected raw or stub");
+                    }
+                    o.webClient = value;
                 }
                 case "server-pid" -> o.serverPid = Long.parseLong(value);
                 case "server-start-ms" -> o.serverStartMillis = Long.parseLong(value);

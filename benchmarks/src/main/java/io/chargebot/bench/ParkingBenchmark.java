@@ -32,12 +32,14 @@ public final class ParkingBenchmark {
     static final double TARGET_LIST_TO_HEALTH = 0.5;
     static final double TARGET_LIST_P99_MS = 10.0;
     static final double TARGET_GATEWAY_TO_DIRECT = 0.5;
+    /** Cores used by neither the server, PostgreSQL nor the client above which a run is flagged as disturbed. */
+    static final double OTHER_CPU_WARNING = 0.15;
 
     private static final Map<String, String> RUN_TITLES = Map.of(
             "health", "a. Health/Check, direct gRPC",
             "list", "b. ListParkingLots, direct gRPC",
             "gateway", "c. ListParkingLots, gateway gRPC-Web",
-            "list-armeria", "d. ListParkingLots, direct gRPC, Armeria client (control)");
+            "list-armeria", "d. ListParkingLots, direct gRPC, gateway run's client (control)");
 
     record RunOutcome(ClosedLoop.Result result, ProcStats.CpuUse cpu) {}
 
@@ -84,6 +86,14 @@ public final class ParkingBenchmark {
             }
         }
 
+        if (o.databaseUrl != null) {
+            long postmaster = Seeder.postmasterPid(o.databaseUrl);
+            if (postmaster > 0) {
+                ProcStats.postmasterPid = postmaster;
+                log("PostgreSQL postmaster pid " + postmaster + ": its processes are the PostgreSQL CPU column");
+            }
+        }
+
         long idleRssKb = -1;
         if (o.serverPid > 0) {
             log("settling " + o.settle.toMillis() + " ms, then reading the server's idle RSS");
@@ -100,6 +110,14 @@ public final class ParkingBenchmark {
             seoulShare = clients.seoulShare();
             for (String run : o.runs) {
                 log("probe " + run + ": " + clients.probe(run));
+            }
+            if (!o.prewarm.isZero() && !o.runs.isEmpty()) {
+                long each = o.prewarm.toNanos() / o.runs.size();
+                log(String.format(Locale.ROOT, "pre-warm: %s for %.1f s each (JIT compilation of client and server; "
+                        + "not measured)", String.join(", ", o.runs), each / 1e9));
+                for (String run : o.runs) {
+                    new ClosedLoop(run, clients.call(run), o.concurrency).run(each, 0, () -> { }, () -> { });
+                }
             }
             for (String run : o.runs) {
                 log(String.format(Locale.ROOT, "run %s: %d callers on %d connection(s), warm-up %d s, measure %d s",
@@ -119,6 +137,10 @@ public final class ParkingBenchmark {
                         result.errors(), cpu.server(), cpu.postgres(), cpu.client(), cpu.machine(), cpu.cores()));
                 if (result.firstError() != null) {
                     log("  first error: " + result.firstError());
+                }
+                if (cpu.other() >= OTHER_CPU_WARNING) {
+                    log(String.format(Locale.ROOT, "  WARNING: %.2f cores went to other programs or the kernel "
+                            + "(%s): this run shared the CPUs with them", cpu.other(), cpu.otherProcessesAbove(0.03)));
                 }
                 Thread.sleep(2_000);
             }
@@ -166,17 +188,22 @@ public final class ParkingBenchmark {
         if (o.serverPid > 0) {
             md.append("| server command | `").append(ProcStats.commandLine(o.serverPid)).append("` |\n");
         }
-        md.append("| load | ").append(o.concurrency).append(" concurrent callers, closed loop (each issues its next ")
-          .append("call when the previous one completes), async stubs on ").append(o.connections)
-          .append(" HTTP/2 connection(s), callbacks on the event loop; deadline ")
-          .append(o.deadline.toMillis()).append(" ms |\n");
-        md.append("| periods | warm-up ").append(o.warmup.toSeconds()).append(" s, then measured ")
-          .append(o.duration.toSeconds()).append(" s, per run |\n");
+        md.append("| load | ").append(o.concurrency).append(" concurrent callers per run, closed loop (each issues its ")
+          .append("next call when the previous one completes), all asynchronous with callbacks on the event loop, ")
+          .append(o.connections).append(" HTTP/2 connection(s); runs a and b: grpc-java async stubs (Netty, ")
+          .append("directExecutor); deadline ").append(o.deadline.toMillis()).append(" ms |\n");
+        md.append("| periods | pre-warm ").append(o.prewarm.toSeconds()).append(" s over all runs, then per run: warm-up ")
+          .append(o.warmup.toSeconds()).append(" s, then measured ")
+          .append(o.duration.toSeconds()).append(" s |\n");
         md.append("| ListParkingLots | radius ").append(o.radiusMeters).append(" m, page size ").append(o.pageSize)
           .append(String.format(Locale.ROOT, ", origins drawn like the data (%.0f%% in Seoul's box, the rest over "
                   + "South Korea's box) |\n", seoulShare * 100));
-        md.append("| gRPC-Web | Armeria gRPC client, `GrpcSerializationFormats.PROTO_WEB`, ").append(o.gatewayProtocol)
-          .append(" |\n");
+        md.append("| gRPC-Web | ").append(o.webClient.equals("stub")
+                        ? "Armeria gRPC client stub, `GrpcSerializationFormats.PROTO_WEB`"
+                        : "pre-framed `application/grpc-web+proto` POST through Armeria's WebClient; replies deframed, "
+                          + "grpc-status checked and decoded with the generated parser")
+          .append(", ").append(o.gatewayProtocol).append("; run d sends plain gRPC with the same client to the "
+                  + "server directly, so c ÷ d is the gateway's own cost |\n");
         if (seed != null) {
             if (seed.skipped()) {
                 md.append("| data | existing: ").append(seed.existingLots()).append(" lots (not seeded) |\n");
@@ -203,7 +230,9 @@ public final class ParkingBenchmark {
                     e.getKey().equals("health") ? "-" : String.format(Locale.ROOT, "%.2f", r.itemsPerReply())));
         }
         md.append("\nCPU during the measured period, in cores (of ")
-          .append(Runtime.getRuntime().availableProcessors()).append("), and CPU time per call:\n\n");
+          .append(Runtime.getRuntime().availableProcessors()).append("), and CPU time per call (background work — JIT, "
+                  + "GC, the server's 1 s database probe — is included, so per-call figures overstate at low call "
+                  + "rates):\n\n");
         md.append("| run | server | PostgreSQL | load client | other | machine busy | server µs/call | PostgreSQL µs/call"
                 + " | client µs/call |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -214,6 +243,22 @@ public final class ParkingBenchmark {
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f |\n",
                     RUN_TITLES.get(e.getKey()), c.server(), c.postgres(), c.client(), c.other(), c.machine(),
                     c.server() / rate * 1e6, c.postgres() / rate * 1e6, c.client() / rate * 1e6));
+        }
+        List<String> disturbed = new ArrayList<>();
+        for (Map.Entry<String, RunOutcome> e : outcomes.entrySet()) {
+            ProcStats.CpuUse c = e.getValue().cpu();
+            if (c.other() >= OTHER_CPU_WARNING) {
+                disturbed.add(String.format(Locale.ROOT, "- %s: %.2f cores (%s)", RUN_TITLES.get(e.getKey()),
+                        c.other(), c.otherProcessesAbove(0.03)));
+            }
+        }
+        if (disturbed.isEmpty()) {
+            md.append("\n\"other\" (programs other than the server, PostgreSQL and the client, and the kernel) stayed "
+                    + "below ").append(OTHER_CPU_WARNING).append(" cores in every run.\n");
+        } else {
+            md.append("\n**Disturbed runs**: other programs or the kernel used CPU during these runs, so their numbers "
+                    + "are lower than the machine can do (processes using ≥ 0.03 cores listed):\n\n")
+              .append(String.join("\n", disturbed)).append('\n');
         }
         List<String> errorsSeen = new ArrayList<>();
         for (Map.Entry<String, RunOutcome> e : outcomes.entrySet()) {
@@ -252,7 +297,7 @@ public final class ParkingBenchmark {
         }
         if (gateway != null && control != null) {
             double ratio = gateway.result().throughput() / control.result().throughput();
-            md.append(String.format(Locale.ROOT, "| (control) gateway ÷ direct, both with the Armeria client | %.3f "
+            md.append(String.format(Locale.ROOT, "| (control) gateway ÷ direct, both with the gateway run's client | %.3f "
                     + "| | |\n", ratio));
         }
         md.append("| server start time (launch to READY) | ")

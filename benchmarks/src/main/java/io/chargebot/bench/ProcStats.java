@@ -16,75 +16,127 @@ final class ProcStats {
     /** Clock ticks per second of /proc/[pid]/stat (USER_HZ, 100 on Linux x86-64). */
     static final double TICKS_PER_SECOND = 100.0;
 
-    /** CPU counters at one instant. */
-    record Snapshot(long nanos, long serverTicks, Map<Long, Long> postgresTicks, long clientTicks,
-                    long machineBusy, long machineTotal) {}
+    /** CPU counters at one instant: ticks of every process by pid, with its command name. */
+    record Snapshot(long nanos, long serverPid, long clientPid, long postmasterPid, Map<Long, Long> ticks,
+                    Map<Long, String> names, Map<Long, Long> parents, long machineBusy, long machineTotal) {}
+
+    /**
+     * The postmaster of the benchmarked PostgreSQL: its processes are "PostgreSQL" in the CPU split; other
+     * PostgreSQL servers on the machine (tests' embedded ones, say) count as "other". -1 when unknown: then
+     * every process named postgres counts.
+     */
+    static volatile long postmasterPid = -1;
 
     /** CPU use between two snapshots, in cores (1.0 = one core fully busy). */
-    record CpuUse(double server, double postgres, double client, double machine, int cores) {
+    record CpuUse(double server, double postgres, double client, double machine, int cores,
+                  Map<String, Double> otherProcesses) {
+        /** Busy CPU not used by the server, PostgreSQL or this client: other programs and the kernel. */
         double other() {
-            return Math.max(0, machine - server - postgres - client);
+            return Math.max(0, machine - (Double.isNaN(server) ? 0 : server) - postgres - client);
+        }
+
+        /** The other processes that used at least {@code minCores}, busiest first, e.g. "java 0.45, javac 0.10". */
+        String otherProcessesAbove(double minCores) {
+            StringBuilder sb = new StringBuilder();
+            otherProcesses.entrySet().stream()
+                    .filter(e -> e.getValue() >= minCores)
+                    .sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                    .forEach(e -> sb.append(sb.length() == 0 ? "" : ", ")
+                            .append(e.getKey()).append(String.format(java.util.Locale.ROOT, " %.2f", e.getValue())));
+            return sb.toString();
         }
     }
 
     private ProcStats() {}
 
     static Snapshot snapshot(long serverPid) {
-        long server = serverPid > 0 ? processTicks(serverPid) : -1;
-        Map<Long, Long> postgres = new HashMap<>();
+        Map<Long, Long> ticks = new HashMap<>();
+        Map<Long, String> names = new HashMap<>();
+        Map<Long, Long> parents = new HashMap<>();
         try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"))) {
             for (Path p : proc) {
                 String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
+                if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
                     continue;
                 }
+                long pid = Long.parseLong(name);
+                long[] stat = processStat(pid);
+                if (stat == null) {
+                    continue;
+                }
+                ticks.put(pid, stat[0]);
+                parents.put(pid, stat[1]);
                 try {
-                    String comm = Files.readString(p.resolve("comm")).trim();
-                    if (comm.equals("postgres") || comm.startsWith("postgres:")) {
-                        long pid = Long.parseLong(name);
-                        long ticks = processTicks(pid);
-                        if (ticks >= 0) {
-                            postgres.put(pid, ticks);
-                        }
-                    }
+                    names.put(pid, Files.readString(p.resolve("comm")).trim());
                 } catch (IOException | RuntimeException gone) {
-                    // The process exited meanwhile.
+                    names.put(pid, "?");
                 }
             }
         } catch (IOException e) {
             // Not Linux: no CPU breakdown.
         }
-        long client = processTicks(ProcessHandle.current().pid());
+        long self = ProcessHandle.current().pid();
+        ticks.putIfAbsent(self, processTicks(self));
         long[] machine = machineTicks();
-        return new Snapshot(System.nanoTime(), server, postgres, client, machine[0], machine[1]);
+        return new Snapshot(System.nanoTime(), serverPid, self, postmasterPid, ticks, names, parents, machine[0],
+                machine[1]);
     }
 
     static CpuUse between(Snapshot a, Snapshot b) {
         double seconds = (b.nanos() - a.nanos()) / 1e9;
-        double server = a.serverTicks() < 0 || b.serverTicks() < 0 ? Double.NaN
-                : (b.serverTicks() - a.serverTicks()) / TICKS_PER_SECOND / seconds;
+        double perTick = 1 / TICKS_PER_SECOND / seconds;
+        long server = -1;
         long pg = 0;
-        for (Map.Entry<Long, Long> e : b.postgresTicks().entrySet()) {
-            pg += e.getValue() - a.postgresTicks().getOrDefault(e.getKey(), 0L);
+        long client = 0;
+        Map<String, Double> others = new HashMap<>();
+        for (Map.Entry<Long, Long> e : b.ticks().entrySet()) {
+            long pid = e.getKey();
+            long delta = e.getValue() - a.ticks().getOrDefault(pid, 0L);
+            if (delta < 0) {
+                continue;
+            }
+            String name = b.names().getOrDefault(pid, "?");
+            if (pid == b.serverPid()) {
+                server = delta;
+            } else if (pid == b.clientPid()) {
+                client = delta;
+            } else if (b.postmasterPid() > 0
+                    ? pid == b.postmasterPid() || b.parents().getOrDefault(pid, -1L) == b.postmasterPid()
+                    : name.equals("postgres") || name.startsWith("postgres:")) {
+                pg += delta;
+            } else if (delta > 0) {
+                others.merge(name + "[" + pid + "]", delta * perTick, Double::sum);
+            }
         }
-        double postgres = pg / TICKS_PER_SECOND / seconds;
-        double client = (b.clientTicks() - a.clientTicks()) / TICKS_PER_SECOND / seconds;
         int cores = Runtime.getRuntime().availableProcessors();
         long total = b.machineTotal() - a.machineTotal();
         double machine = total <= 0 ? Double.NaN : (double) (b.machineBusy() - a.machineBusy()) / total * cores;
-        return new CpuUse(server, postgres, client, machine, cores);
+        return new CpuUse(server < 0 ? Double.NaN : server * perTick, pg * perTick, client * perTick, machine, cores,
+                others);
     }
 
     /** utime + stime of a process, or -1 if it cannot be read. */
     static long processTicks(long pid) {
+        long[] stat = processStat(pid);
+        return stat == null ? -1 : stat[0];
+    }
+
+    /** {utime + stime, parent pid} of a process, or null if it cannot be read. */
+    static long[] processStat(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // After "pid (comm) ": f[0] is field 3 (state); utime is field 14, stime field 15.
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            // After "pid (comm) ": f[0] is field 3 (state), f[1] field 4 (ppid); utime is field 14, stime 15.
+            return new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[1])};
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return null;
         }
+    }
+
+    /** The parent pid of a process, or -1. */
+    static long parentPid(long pid) {
+        long[] stat = processStat(pid);
+        return stat == null ? -1 : stat[1];
     }
 
     /** {busy, total} jiffies of all CPUs from /proc/stat. */

@@ -171,6 +171,22 @@ final class Seeder {
         sb.setLength(0);
     }
 
+    /**
+     * The postmaster's pid when {@code databaseUrl}'s server runs on this machine (the parent of our
+     * backend, read while the backend lives), or -1.
+     */
+    static long postmasterPid(String databaseUrl) {
+        try (Connection connection = connect(databaseUrl); Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            long parent = ProcStats.parentPid(rs.getLong(1));
+            String name = parent > 0 ? ProcStats.commandLine(parent) : "";
+            return name.contains("postgres") ? parent : -1;
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
     /** PostgreSQL's version string, or "?" when unreachable. */
     static String version(String databaseUrl) {
         try (Connection connection = connect(databaseUrl); Statement st = connection.createStatement();

@@ -92,17 +92,15 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
             afterId = new UUID(position.getLong(), position.getLong());
         }
 
-        List<ParkingLotRepository.Lot> lots =
-                repository.nearest(latitude, longitude, radius, afterChord, afterId, pageSize + 1);
+        ParkingLotRepository.Page page = repository.nearest(latitude, longitude, radius, afterChord, afterId, pageSize);
+        List<ParkingLotRepository.Lot> lots = page.lots();
         ListParkingLotsResponse.Builder response = ListParkingLotsResponse.newBuilder()
                 .setOrigin(LatLng.newBuilder().setLatitude(latitude).setLongitude(longitude));
-        int count = Math.min(pageSize, lots.size());
-        for (int i = 0; i < count; i++) {
-            ParkingLotRepository.Lot lot = lots.get(i);
+        for (ParkingLotRepository.Lot lot : lots) {
             response.addParkingLots(toProto(lot).setDistanceMeters(ParkingLotRepository.chordToMeters(lot.chord())));
         }
-        if (lots.size() > pageSize) {
-            ParkingLotRepository.Lot last = lots.get(pageSize - 1);
+        if (page.more()) {
+            ParkingLotRepository.Lot last = lots.get(lots.size() - 1);
             response.setNextPageToken(pageTokens.encode(query, ByteBuffer.allocate(24).putDouble(last.chord())
                     .putLong(last.id().getMostSignificantBits()).putLong(last.id().getLeastSignificantBits()).array()));
         }

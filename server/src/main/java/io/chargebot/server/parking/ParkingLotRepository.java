@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -20,22 +21,29 @@ final class ParkingLotRepository {
     /** Mean earth radius (IUGG) in metres; distances are reported on this sphere. */
     static final double EARTH_RADIUS_METERS = 6_371_008.8;
 
-    // earthdistance works on a sphere of radius earth() (6378168 m); scale to the mean radius.
-    // ORDER BY the cube chord (<->) uses the GiST index for KNN; the earth_box condition bounds the scan.
     private static final String LOT_COLUMNS =
             "l.id, l.display_name, l.address, l.latitude, l.longitude, l.image_uri, l.time_zone, l.open, "
             + "l.created_at, l.updated_at, " + freeSpotCount();
 
+    // KNN: ORDER BY the chord (<->) to the origin alone lets the GiST index on earth_point return
+    // lots nearest first and stop after LIMIT; the earth_box condition bounds the scan to the radius.
+    // Ties (equal chords) come back in any order; nearest() callers order and page them by id.
     private static final String NEAREST_SQL =
-            "SELECT " + LOT_COLUMNS + ", "
-            + "ll_to_earth(l.latitude, l.longitude) <-> ll_to_earth(?, ?) AS chord "
+            "SELECT " + LOT_COLUMNS + ", l.earth_point <-> ll_to_earth(?, ?) AS chord "
             + "FROM parking_lots l "
-            + "WHERE l.open "
-            + "AND earth_box(ll_to_earth(?, ?), ? * earth() / " + EARTH_RADIUS_METERS + ") @> ll_to_earth(l.latitude, l.longitude) "
-            + "AND sec_to_gc(ll_to_earth(l.latitude, l.longitude) <-> ll_to_earth(?, ?)) * " + EARTH_RADIUS_METERS + " / earth() <= ? "
-            + "AND (ll_to_earth(l.latitude, l.longitude) <-> ll_to_earth(?, ?), l.id) > (?, ?) "
-            + "ORDER BY ll_to_earth(l.latitude, l.longitude) <-> ll_to_earth(?, ?), l.id "
+            + "WHERE l.open AND earth_box(ll_to_earth(?, ?), ?) @> l.earth_point "
+            + "AND l.earth_point <-> ll_to_earth(?, ?) <= ? "
+            + "AND (l.earth_point <-> ll_to_earth(?, ?), l.id) > (?, ?) "
+            + "ORDER BY l.earth_point <-> ll_to_earth(?, ?) "
             + "LIMIT ?";
+
+    /** Lots at exactly one chord from the origin (a tie group), by id. */
+    private static final String TIED_SQL =
+            "SELECT " + LOT_COLUMNS + ", l.earth_point <-> ll_to_earth(?, ?) AS chord "
+            + "FROM parking_lots l "
+            + "WHERE l.open AND earth_box(ll_to_earth(?, ?), ?) @> l.earth_point "
+            + "AND l.earth_point <-> ll_to_earth(?, ?) = ? AND l.id > ? "
+            + "ORDER BY l.id LIMIT ?";
 
     private static final String GET_SQL = "SELECT " + LOT_COLUMNS + " FROM parking_lots l WHERE l.id = ?";
     private static final String HOURS_SQL =
@@ -60,46 +68,95 @@ final class ParkingLotRepository {
         this.db = db;
     }
 
+    /** A page of lots in (chord, id) order, and whether more follow. */
+    record Page(List<Lot> lots, boolean more) {}
+
     /**
-     * Open lots within {@code radiusMeters} of the origin, nearest first, after the keyset position
-     * {@code (afterChord, afterId)} (use -1 and the nil UUID for the first page).
+     * Up to {@code pageSize} open lots within {@code radiusMeters} of the origin, nearest first
+     * (ties by id), strictly after the keyset position {@code (afterChord, afterId)} (-1 and the nil
+     * UUID for the first page). A page may be shorter than {@code pageSize} when it would otherwise
+     * split a group of equally distant lots.
      */
-    List<Lot> nearest(double latitude, double longitude, int radiusMeters, double afterChord, UUID afterId,
-                      int limit) {
+    Page nearest(double latitude, double longitude, int radiusMeters, double afterChord, UUID afterId, int pageSize) {
+        double maxChord = metersToChord(radiusMeters);
         return db.read(connection -> {
-            try (PreparedStatement ps = Db.prepare(connection, NEAREST_SQL)) {
-                int i = 1;
-                ps.setDouble(i++, latitude);
-                ps.setDouble(i++, longitude);
-                ps.setDouble(i++, latitude);
-                ps.setDouble(i++, longitude);
-                ps.setDouble(i++, radiusMeters);
-                ps.setDouble(i++, latitude);
-                ps.setDouble(i++, longitude);
-                ps.setDouble(i++, radiusMeters);
-                ps.setDouble(i++, latitude);
-                ps.setDouble(i++, longitude);
-                ps.setDouble(i++, afterChord);
-                ps.setObject(i++, afterId);
-                ps.setDouble(i++, latitude);
-                ps.setDouble(i++, longitude);
-                ps.setInt(i, limit);
-                List<Lot> lots = new ArrayList<>(limit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        lots.add(lot(rs, rs.getDouble("chord")));
-                    }
-                }
-                return lots;
+            List<Lot> fetched = query(connection, NEAREST_SQL, latitude, longitude, maxChord, afterChord, afterId, pageSize + 1);
+            Comparator<Lot> order = Comparator.comparingDouble(Lot::chord).thenComparing(Lot::id, ParkingLotRepository::compareAsPostgres);
+            if (fetched.size() <= pageSize) {
+                fetched.sort(order);
+                return new Page(fetched, false);
             }
+            // The last fetched lot's chord group may be incomplete: end the page before it ...
+            double boundary = fetched.get(pageSize).chord();
+            List<Lot> before = new ArrayList<>();
+            for (Lot lot : fetched) {
+                if (lot.chord() < boundary) {
+                    before.add(lot);
+                }
+            }
+            if (!before.isEmpty()) {
+                before.sort(order);
+                return new Page(before, true);
+            }
+            // ... unless the whole page is one group: then page through that group by id.
+            UUID after = Double.compare(afterChord, boundary) == 0 ? afterId : new UUID(0, 0);
+            List<Lot> tied = query(connection, TIED_SQL, latitude, longitude, maxChord, boundary, after, pageSize);
+            return new Page(tied, true);
         });
     }
 
-    /** Great-circle distance in metres for a chord length on earthdistance's sphere. */
+    private static List<Lot> query(Connection connection, String sql, double latitude, double longitude, double maxChord,
+                                   double chord, UUID id, int limit) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, sql)) {
+            int i = 1;
+            ps.setDouble(i++, latitude);
+            ps.setDouble(i++, longitude);
+            ps.setDouble(i++, latitude);
+            ps.setDouble(i++, longitude);
+            ps.setDouble(i++, maxChord);
+            ps.setDouble(i++, latitude);
+            ps.setDouble(i++, longitude);
+            if (sql == NEAREST_SQL) {
+                ps.setDouble(i++, maxChord);
+                ps.setDouble(i++, latitude);
+                ps.setDouble(i++, longitude);
+                ps.setDouble(i++, chord);
+                ps.setObject(i++, id);
+                ps.setDouble(i++, latitude);
+                ps.setDouble(i++, longitude);
+            } else {
+                ps.setDouble(i++, chord);
+                ps.setObject(i++, id);
+            }
+            ps.setInt(i, limit);
+            List<Lot> lots = new ArrayList<>(limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    lots.add(lot(rs, rs.getDouble("chord")));
+                }
+            }
+            return lots;
+        }
+    }
+
+    /** UUIDs in PostgreSQL's order (unsigned bytes), which keyset cursors compare with. */
+    static int compareAsPostgres(UUID a, UUID b) {
+        int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+        return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
+    }
+
+    /** earthdistance's sphere radius (earth()), in metres. */
+    private static final double EARTH_CUBE_RADIUS = 6_378_168.0;
+
+    /** Great-circle distance in metres (mean earth radius) for a chord length on earthdistance's sphere. */
     static double chordToMeters(double chord) {
-        double earthCubeRadius = 6_378_168.0;
-        double ratio = Math.min(1.0, chord / (2 * earthCubeRadius));
+        double ratio = Math.min(1.0, chord / (2 * EARTH_CUBE_RADIUS));
         return 2 * Math.asin(ratio) * EARTH_RADIUS_METERS;
+    }
+
+    /** The chord on earthdistance's sphere for a great-circle distance in metres (mean earth radius). */
+    static double metersToChord(double meters) {
+        return 2 * EARTH_CUBE_RADIUS * Math.sin(Math.min(Math.PI / 2, meters / (2 * EARTH_RADIUS_METERS)));
     }
 
     Optional<LotDetail> get(UUID id) {

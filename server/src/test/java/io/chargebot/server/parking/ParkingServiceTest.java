@@ -43,6 +43,7 @@ class ParkingServiceTest {
     private static final double ORIGIN_LNG = 126.9780;
 
     private static ChargeBotServer server;
+    private static DatabaseSettings database;
     private static ManagedChannel channel;
     private static ParkingServiceGrpc.ParkingServiceBlockingStub stub;
     /** Every lot inserted: id -> {latitude, longitude}; a few are closed. */
@@ -51,7 +52,7 @@ class ParkingServiceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        DatabaseSettings database = TestDatabases.create();
+        database = TestDatabases.create();
         server = TestServers.start(database, Map.of());
         channel = TestServers.channel(server);
         stub = ParkingServiceGrpc.newBlockingStub(channel);
@@ -143,6 +144,26 @@ class ParkingServiceTest {
         for (int i = 1; i < all.size(); i++) {
             assertThat(all.get(i).getDistanceMeters()).isGreaterThanOrEqualTo(all.get(i - 1).getDistanceMeters());
         }
+    }
+
+    @Test
+    void equallyDistantLotsArePagedCompletelyEvenWhenTheyOutnumberAPage() throws Exception {
+        // 30 lots at one point far from the others: a tie group larger than a page.
+        List<UUID> ids = new ArrayList<>();
+        try (Connection c = TestDatabases.connect(database);
+             PreparedStatement lot = c.prepareStatement(
+                     "INSERT INTO parking_lots (id, display_name, latitude, longitude) VALUES (?, 'Tower', 35.1, 129.04)")) {
+            for (int i = 0; i < 30; i++) {
+                UUID id = UUID.randomUUID();
+                ids.add(id);
+                lot.setObject(1, id);
+                lot.addBatch();
+            }
+            lot.executeBatch();
+        }
+        List<ParkingLot> all = listAll(35.1005, 129.04, 1000, 7);
+        assertThat(all).extracting(l -> UUID.fromString(l.getName().substring(12))).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(ids);
     }
 
     @Test
