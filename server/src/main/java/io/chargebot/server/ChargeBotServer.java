@@ -118,6 +118,10 @@ public final class ChargeBotServer implements AutoCloseable {
                 grpcServer.getServer().shutdownNow();
             }
             if (context.isRunning()) {
+                // Give the listener's connection back before the pool closes.
+                context.getBean(io.chargebot.server.auth.SessionCache.class).stop();
+            }
+            if (context.isRunning()) {
                 context.close();
             }
         } finally {

@@ -52,6 +52,8 @@ public final class AccessTokens {
     /** An issued token. */
     public record Issued(String token, Instant expiresAt, int expiresInSeconds) {}
 
+    private static final int MAX_VERIFIED = 50_000;
+    private final Map<String, Claims> verified = new java.util.concurrent.ConcurrentHashMap<>();
     private final ECKey signingKey;
     private final Map<String, ECDSAVerifier> verifiers = new HashMap<>();
     private final ECDSASigner signer;
@@ -114,12 +116,32 @@ public final class AccessTokens {
         return new Issued(jwt.serialize(), expires, (int) lifetime.toSeconds());
     }
 
-    /** The claims of a valid token, or null for anything else (bad form, algorithm, key, signature, issuer, expiry). */
+    /**
+     * The claims of a valid token, or null for anything else (bad form, algorithm, key, signature,
+     * issuer, expiry). Signatures are checked once per token and process: a verified token's claims
+     * are remembered until it expires (ECDSA verification costs far more than the rest of a call).
+     */
     @Nullable
     public Claims verify(String token) {
         if (token.length() > 4096) {
             return null;
         }
+        Claims known = verified.get(token);
+        if (known != null) {
+            return known.expiresAt().plus(CLOCK_SKEW).isAfter(clock.instant()) ? known : null;
+        }
+        Claims claims = verifySignatureAndClaims(token);
+        if (claims != null) {
+            if (verified.size() >= MAX_VERIFIED) {
+                verified.clear();
+            }
+            verified.put(token, claims);
+        }
+        return claims;
+    }
+
+    @Nullable
+    private Claims verifySignatureAndClaims(String token) {
         try {
             SignedJWT jwt = SignedJWT.parse(token);
             JWSHeader header = jwt.getHeader();

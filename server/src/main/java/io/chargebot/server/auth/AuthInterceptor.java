@@ -64,12 +64,14 @@ public final class AuthInterceptor implements ServerInterceptor, Ordered {
 
     private final Map<String, Policy> policies = new HashMap<>();
     private final AccessTokens accessTokens;
+    private final SessionCache sessionCache;
     private final Db db;
     private final Set<InetAddress> trustedProxies = new HashSet<>();
 
-    public AuthInterceptor(List<BindableService> services, AccessTokens accessTokens, Db db,
+    public AuthInterceptor(List<BindableService> services, AccessTokens accessTokens, SessionCache sessionCache, Db db,
                            @Value("${chargebot.auth.trusted-proxies:127.0.0.1,::1}") List<String> trustedProxies) {
         this.accessTokens = accessTokens;
+        this.sessionCache = sessionCache;
         this.db = db;
         for (String proxy : trustedProxies) {
             try {
@@ -155,6 +157,14 @@ public final class AuthInterceptor implements ServerInterceptor, Ordered {
         if (claims == null) {
             return null;
         }
+        if (claims.role() != Role.SERVICE) {
+            SessionCache.Entry cached = sessionCache.get(claims.sessionId());
+            if (cached != null) {
+                return cached.userId().toString().equals(claims.subject()) && cached.role() == claims.role()
+                        ? new Principal(claims.subject(), claims.role(), claims.sessionId(), claims.scopes()) : null;
+            }
+        }
+        long generation = sessionCache.generation();
         boolean active = db.read(connection -> {
             if (claims.role() == Role.SERVICE) {
                 try (PreparedStatement ps = Db.prepare(connection,
@@ -176,7 +186,13 @@ public final class AuthInterceptor implements ServerInterceptor, Ordered {
                 }
             }
         });
-        return active ? new Principal(claims.subject(), claims.role(), claims.sessionId(), claims.scopes()) : null;
+        if (!active) {
+            return null;
+        }
+        if (claims.role() != Role.SERVICE) {
+            sessionCache.put(claims.sessionId(), UUID.fromString(claims.subject()), claims.role(), generation);
+        }
+        return new Principal(claims.subject(), claims.role(), claims.sessionId(), claims.scopes());
     }
 
     private String clientAddress(ServerCall<?, ?> call, Metadata headers) {

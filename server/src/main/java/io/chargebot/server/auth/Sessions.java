@@ -43,16 +43,18 @@ public final class Sessions {
                          UUID userId) {}
 
     private final AccessTokens accessTokens;
+    private final SessionCache cache;
     private final AuditLog audit;
     private final Clock clock;
     private final Duration refreshLifetime;
     private final Duration sessionLifetime;
     private final SecureRandom random = new SecureRandom();
 
-    public Sessions(AccessTokens accessTokens, AuditLog audit, Clock clock,
+    public Sessions(AccessTokens accessTokens, SessionCache cache, AuditLog audit, Clock clock,
                     @Value("${chargebot.auth.refresh-token-lifetime:30d}") Duration refreshLifetime,
                     @Value("${chargebot.auth.session-lifetime:90d}") Duration sessionLifetime) {
         this.accessTokens = accessTokens;
+        this.cache = cache;
         this.audit = audit;
         this.clock = clock;
         this.refreshLifetime = refreshLifetime;
@@ -149,6 +151,7 @@ public final class Sessions {
             ps.setObject(3, sessionId);
             ps.executeUpdate();
         }
+        cache.invalidateSession(connection, sessionId);
     }
 
     /** Revokes every session of a user except {@code keep} (may be null). Returns how many. */
@@ -161,7 +164,9 @@ public final class Sessions {
             ps.setObject(3, userId);
             ps.setObject(4, keep);
             ps.setObject(5, keep);
-            return ps.executeUpdate();
+            int revoked = ps.executeUpdate();
+            cache.invalidateUser(connection, userId);
+            return revoked;
         }
     }
 

@@ -79,21 +79,43 @@ public final class AuthTestClient implements AutoCloseable {
         return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
-    /** The newest code sent to {@code recipient} (E.164 phone or e-mail), read from the development outbox. */
+    /**
+     * The newest code sent to {@code recipient} (E.164 phone or e-mail), read from the development
+     * outbox; waits up to 10 s for it, since codes for FIND_LOGIN_ID and RESET_PASSWORD are sent in
+     * the background.
+     */
     public String lastCode(String recipient) {
-        try (Connection c = TestDatabases.connect(database);
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT body FROM dev_outbox_messages WHERE recipient = ? ORDER BY id DESC LIMIT 1")) {
-            ps.setString(1, recipient);
-            try (ResultSet rs = ps.executeQuery()) {
-                assertThat(rs.next()).as("a message to " + recipient).isTrue();
-                Matcher m = CODE.matcher(rs.getString(1));
-                assertThat(m.find()).as("a code in the message").isTrue();
-                return m.group(1) != null ? m.group(1) : m.group(2);
+        long giveUp = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        String last = null;
+        while (System.nanoTime() < giveUp) {
+            try (Connection c = TestDatabases.connect(database);
+                 PreparedStatement ps = c.prepareStatement(
+                         "SELECT body FROM dev_outbox_messages WHERE recipient = ? AND body LIKE '%인증번호%' "
+                         + "AND id > ? ORDER BY id DESC LIMIT 1")) {
+                ps.setString(1, recipient);
+                ps.setLong(2, codesSeen.getOrDefault(recipient, 0L));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        last = rs.getString(1);
+                        Matcher m = CODE.matcher(last);
+                        assertThat(m.find()).as("a code in the message").isTrue();
+                        return m.group(1) != null ? m.group(1) : m.group(2);
+                    }
+                }
+                Thread.sleep(20);
+            } catch (SQLException | InterruptedException e) {
+                throw new AssertionError(e);
             }
-        } catch (SQLException e) {
-            throw new AssertionError(e);
         }
+        throw new AssertionError("no new code for " + recipient + " within 10 s (last message: " + last + ")");
+    }
+
+    /** Outbox ids already present per recipient when a send began: lastCode looks only at newer ones. */
+    private final java.util.Map<String, Long> codesSeen = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void markOutbox(String recipient) {
+        codesSeen.put(recipient, (long) queryInt("SELECT coalesce(max(id), 0) FROM dev_outbox_messages WHERE recipient = '"
+                + recipient.replace("'", "''") + "'"));
     }
 
     public int messagesTo(String recipient) {
@@ -111,12 +133,14 @@ public final class AuthTestClient implements AutoCloseable {
     }
 
     public void sendSms(String phone, VerificationPurpose purpose) {
+        markOutbox(e164(phone));
         auth.sendVerificationCode(SendVerificationCodeRequest.newBuilder()
                 .setChannel(VerificationChannel.VERIFICATION_CHANNEL_SMS).setPurpose(purpose).setTarget(phone).build());
     }
 
     /** Like {@link #smsProof} for a signed-in caller (CHANGE_PHONE). */
     public String smsProofAs(String accessToken, String phone, VerificationPurpose purpose) {
+        markOutbox(e164(phone));
         withToken(auth, accessToken).sendVerificationCode(SendVerificationCodeRequest.newBuilder()
                 .setChannel(VerificationChannel.VERIFICATION_CHANNEL_SMS).setPurpose(purpose).setTarget(phone).build());
         return auth.verifyCode(VerifyCodeRequest.newBuilder()
