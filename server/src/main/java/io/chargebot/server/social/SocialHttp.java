@@ -1,5 +1,6 @@
 package io.chargebot.server.social;
 
+import io.chargebot.server.http.BoundedBody;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -150,56 +151,5 @@ final class SocialHttp {
             return null;
         }
         return value.asText().strip();
-    }
-
-    /** Collects a response body of at most {@code limit} bytes; a larger one fails the call. */
-    static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
-
-        private final int limit;
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private Flow.Subscription subscription;
-
-        BoundedBody(int limit) {
-            this.limit = limit;
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            this.subscription = subscription;
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
-            if (result.isDone()) {
-                return;
-            }
-            for (ByteBuffer buffer : buffers) {
-                if (bytes.size() + buffer.remaining() > limit) {
-                    subscription.cancel();
-                    result.completeExceptionally(new IOException("response body larger than " + limit + " bytes"));
-                    return;
-                }
-                byte[] chunk = new byte[buffer.remaining()];
-                buffer.get(chunk);
-                bytes.write(chunk, 0, chunk.length);
-            }
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            result.completeExceptionally(error);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(bytes.toByteArray());
-        }
     }
 }

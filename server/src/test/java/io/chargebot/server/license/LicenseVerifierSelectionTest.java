@@ -1,5 +1,7 @@
 package io.chargebot.server.license;
 
+import io.chargebot.server.testing.IsolatedContext;
+import io.chargebot.server.testing.FakeProvider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +29,7 @@ class LicenseVerifierSelectionTest {
     }
 
     private static ApplicationContext startWithEnvironment(Map<String, Object> variables) {
-        return IsolatedContext.start(PropertySource.of("test-env", variables,
+        return IsolatedContext.start("io.chargebot.server.license.", PropertySource.of("test-env", variables,
                 PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE));
     }
 
@@ -101,7 +103,7 @@ class LicenseVerifierSelectionTest {
         Map<String, Object> properties = Map.of("chargebot.license.provider", "http",
                 "chargebot.license.http.url", "http://127.0.0.1:9/verify", "chargebot.license.http.api-key", "k");
 
-        try (ApplicationContext context = IsolatedContext.start(PropertySource.of("test", properties))) {
+        try (ApplicationContext context = IsolatedContext.start("io.chargebot.server.license.", PropertySource.of("test", properties))) {
             assertThat(context.getBean(LicenseVerifier.class)).isInstanceOf(HttpLicenseVerifier.class);
         }
     }

@@ -1,5 +1,7 @@
 package io.chargebot.server.social;
 
+import io.chargebot.server.testing.IsolatedContext;
+import io.chargebot.server.testing.FakeProvider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +29,7 @@ class SocialIdentityVerifierSelectionTest {
     }
 
     private static ApplicationContext startWithEnvironment(Map<String, Object> variables) {
-        return IsolatedContext.start(PropertySource.of("test-env", variables,
+        return IsolatedContext.start("io.chargebot.server.social.", PropertySource.of("test-env", variables,
                 PropertySource.PropertyConvention.ENVIRONMENT_VARIABLE));
     }
 

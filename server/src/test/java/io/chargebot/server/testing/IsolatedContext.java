@@ -1,4 +1,4 @@
-package io.chargebot.server.license;
+package io.chargebot.server.testing;
 
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.ApplicationContextConfiguration;
@@ -9,19 +9,19 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A real Micronaut context holding only this package's beans and the runtime profile, with
+ * A real Micronaut context holding only one package's beans and the runtime profile, with
  * application.yml and the given properties but not this machine's environment variables. Start-up
- * checks of other areas (database, SMS, ...) cannot fail it, so a test sees exactly this package's.
+ * checks of other areas (database, SMS, ...) cannot fail it, so a test sees exactly that package's.
  */
-final class IsolatedContext {
-
-    /** This package, the runtime profile, and Micronaut's own core beans (event publishing, conversion). */
-    private static final List<String> PACKAGES = List.of("io.chargebot.server.license.", "io.chargebot.server.config.",
-            "io.micronaut.context.", "io.micronaut.core.", "io.micronaut.inject.");
+public final class IsolatedContext {
 
     private IsolatedContext() {}
 
-    static ApplicationContext start(PropertySource properties) {
+    /** Starts a context with the beans of {@code packagePrefix} (e.g. "io.chargebot.server.license."). */
+    public static ApplicationContext start(String packagePrefix, PropertySource properties) {
+        // The package, the runtime profile, and Micronaut's own core beans (event publishing, conversion).
+        List<String> packages = List.of(packagePrefix, "io.chargebot.server.config.",
+                "io.micronaut.context.", "io.micronaut.core.", "io.micronaut.inject.");
         DefaultApplicationContext context = new DefaultApplicationContext(new ApplicationContextConfiguration() {
             @Override
             public List<String> getEnvironments() {
@@ -46,7 +46,7 @@ final class IsolatedContext {
             @Override
             protected List<BeanDefinitionReference> resolveBeanDefinitionReferences() {
                 return super.resolveBeanDefinitionReferences().stream()
-                        .filter(reference -> PACKAGES.stream().anyMatch(reference.getBeanDefinitionName()::startsWith))
+                        .filter(reference -> packages.stream().anyMatch(reference.getBeanDefinitionName()::startsWith))
                         .toList();
             }
         };
@@ -55,7 +55,7 @@ final class IsolatedContext {
     }
 
     /** All messages along the cause chain, for asserting what an operator would read. */
-    static String messages(Throwable error) {
+    public static String messages(Throwable error) {
         StringBuilder text = new StringBuilder();
         for (Throwable t = error; t != null; t = t.getCause()) {
             text.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');

@@ -1,4 +1,4 @@
-package io.chargebot.server.license;
+package io.chargebot.server.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -19,22 +19,22 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A real HTTP server on a free loopback port that records requests and answers as a test scripts it. */
-final class FakeProvider implements AutoCloseable {
+public final class FakeProvider implements AutoCloseable {
 
-    record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
+    public record Request(String method, String path, Map<String, List<String>> headers, byte[] body) {
 
-        String header(String name) {
+        public String header(String name) {
             List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
             return values == null ? null : values.get(0);
         }
 
-        String bodyText() {
+        public String bodyText() {
             return new String(body, StandardCharsets.UTF_8);
         }
     }
 
     @FunctionalInterface
-    interface Responder {
+    public interface Responder {
         void respond(HttpExchange exchange) throws IOException, InterruptedException;
     }
 
@@ -43,7 +43,7 @@ final class FakeProvider implements AutoCloseable {
     private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private volatile Responder responder = exchange -> json(exchange, 404, "{}");
 
-    FakeProvider() throws IOException {
+    public FakeProvider() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(executor);
         server.createContext("/", exchange -> {
@@ -64,20 +64,20 @@ final class FakeProvider implements AutoCloseable {
         server.start();
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
     }
 
-    void respond(Responder responder) {
+    public void respond(Responder responder) {
         this.responder = responder;
     }
 
     /** Every request gets {@code status} with {@code body} as JSON. */
-    void respond(int status, String body) {
+    public void respond(int status, String body) {
         respond(exchange -> json(exchange, status, body));
     }
 
-    Request take() throws InterruptedException {
+    public Request take() throws InterruptedException {
         Request request = requests.poll(5, TimeUnit.SECONDS);
         if (request == null) {
             throw new AssertionError("no request reached the fake provider");
@@ -85,11 +85,11 @@ final class FakeProvider implements AutoCloseable {
         return request;
     }
 
-    int requestCount() {
+    public int requestCount() {
         return requests.size();
     }
 
-    static void json(HttpExchange exchange, int status, String body) throws IOException {
+    public static void json(HttpExchange exchange, int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
