@@ -8,8 +8,8 @@ import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
- * Small JDBC helper over the pool: statements get the caller's remaining deadline as their query
- * timeout, and transactions commit or roll back as a whole (retrying serialization failures and
+ * Small JDBC helper over the pool: work stops when the caller's deadline passes (see
+ * {@link CancelOnDeadline}), and transactions commit or roll back as a whole (retrying serialization failures and
  * deadlocks, which PostgreSQL reports for concurrent constraint checks).
  */
 @Singleton
@@ -31,7 +31,9 @@ public final class Db {
 
     /** Runs read-only work in auto-commit mode. */
     public <T> T read(Work<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
+        Deadlines.checkNotExpired();
+        try (Connection connection = dataSource.getConnection();
+             CancelOnDeadline ignored = CancelOnDeadline.watch(connection, dataSource)) {
             return work.run(connection);
         } catch (SQLException e) {
             throw new DataAccessException(e);
@@ -53,7 +55,9 @@ public final class Db {
 
     private <T> T transactionWithRetries(Work<T> work) throws SQLException {
         for (int attempt = 1; ; attempt++) {
-            try (Connection connection = dataSource.getConnection()) {
+            Deadlines.checkNotExpired();
+            try (Connection connection = dataSource.getConnection();
+                 CancelOnDeadline ignored = CancelOnDeadline.watch(connection, dataSource)) {
                 connection.setAutoCommit(false);
                 try {
                     T result = work.run(connection);
@@ -72,11 +76,13 @@ public final class Db {
         }
     }
 
-    /** Prepares {@code sql} with the current call's deadline as its query timeout. */
+    /**
+     * Prepares {@code sql}. Statements run inside {@link #read}/{@link #transaction} are cancelled when
+     * the caller's deadline passes or the call is cancelled; PostgreSQL's statement_timeout (30 s,
+     * set on every connection) caps everything else.
+     */
     public static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
-        statement.setQueryTimeout(Deadlines.queryTimeoutSeconds());
-        return statement;
+        return connection.prepareStatement(sql);
     }
 
     static boolean isRetryable(SQLException e) {
