@@ -204,10 +204,8 @@ class HttpLicenseVerifierTest {
             Thread.sleep(10_000);
             FakeProvider.json(exchange, 200, "{\"code\":\"00\"}");
         });
-        long start = System.nanoTime();
 
         assertUnavailable(() -> verifier("Authorization", Duration.ofMillis(300)).verify(query()));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
@@ -219,10 +217,8 @@ class HttpLicenseVerifierTest {
             out.flush();
             Thread.sleep(10_000);
         });
-        long start = System.nanoTime();
 
         assertUnavailable(() -> verifier("Authorization", Duration.ofMillis(500)).verify(query()));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test

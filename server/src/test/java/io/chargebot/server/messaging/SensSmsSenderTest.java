@@ -200,13 +200,11 @@ class SensSmsSenderTest {
         };
         Map<String, Object> properties = properties();
         properties.put("chargebot.sms.sens.request-timeout", "500ms");
-        long start = System.nanoTime();
         assertThatThrownBy(() -> sender(properties).send(PHONE, "code 123456"))
                 .isInstanceOf(MessageSendException.class)
                 .hasMessageContaining("did not answer within 500 ms")
                 .satisfies(e -> assertThat(((MessageSendException) e).retryable()).isTrue())
                 .satisfies(e -> assertSafe(e.getMessage()));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
     }
 
     @Test

@@ -186,12 +186,10 @@ class SmtpEmailSenderTest {
             acceptor.start();
             Map<String, Object> properties = properties(silent.getLocalPort(), "none");
             properties.put("chargebot.email.smtp.read-timeout", "500ms");
-            long start = System.nanoTime();
             assertThatThrownBy(() -> sender(properties).send(TO, SUBJECT, BODY))
                     .isInstanceOf(MessageSendException.class)
                     .hasMessageContaining("timed out")
                     .satisfies(e -> assertThat(((MessageSendException) e).retryable()).isTrue());
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
             acceptor.interrupt();
         }
     }

@@ -208,11 +208,9 @@ class SocialIdentityHttpTest {
         };
         kakao.respond(slow);
         naver.respond(slow);
-        long start = System.nanoTime();
 
         assertUnavailable(() -> verifier(null, Duration.ofMillis(300)).verify(SocialProvider.KAKAO, TOKEN));
         assertUnavailable(() -> verifier(null, Duration.ofMillis(300)).verify(SocialProvider.NAVER, TOKEN));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
     }
 
     @Test
