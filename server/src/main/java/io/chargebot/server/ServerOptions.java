@@ -2,7 +2,6 @@ package io.chargebot.server;
 
 import io.chargebot.server.db.DatabaseSettings;
 import io.micronaut.core.annotation.Nullable;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -41,24 +40,6 @@ public record ServerOptions(int grpcPort, @Nullable DatabaseSettings database, i
         String demo = env.get("CHARGEBOT_DEMO_DATA");
         boolean demoData = demo == null ? database == null : Boolean.parseBoolean(demo);
         return new ServerOptions(port, database, dbPort, demoData, Map.of());
-    }
-
-    public ServerOptions withGrpcPort(int port) {
-        return new ServerOptions(port, database, embeddedDatabasePort, demoData, properties);
-    }
-
-    public ServerOptions withDatabase(@Nullable DatabaseSettings settings) {
-        return new ServerOptions(grpcPort, settings, embeddedDatabasePort, demoData, properties);
-    }
-
-    public ServerOptions withDemoData(boolean enabled) {
-        return new ServerOptions(grpcPort, database, embeddedDatabasePort, enabled, properties);
-    }
-
-    public ServerOptions withProperty(String key, Object value) {
-        Map<String, Object> copy = new LinkedHashMap<>(properties);
-        copy.put(key, value);
-        return new ServerOptions(grpcPort, database, embeddedDatabasePort, demoData, copy);
     }
 
     private static int intValue(Map<String, String> env, String name, int defaultValue) {

@@ -175,20 +175,6 @@ public final class AccessTokens {
         }
     }
 
-    /** The public keys, as a JWK set JSON, for other parties that verify tokens. */
-    public String publicJwkSet() {
-        StringBuilder json = new StringBuilder("{\"keys\":[");
-        boolean first = true;
-        for (ECDSAVerifier verifier : verifiers.values()) {
-            if (!first) {
-                json.append(',');
-            }
-            first = false;
-            json.append(new ECKey.Builder(Curve.P_256, verifier.getPublicKey()).build().toJSONString());
-        }
-        return json.append("]}").toString();
-    }
-
     private static List<ECKey> loadKeys(@Nullable String configured, RuntimeProfile profile) {
         if (configured == null || configured.isBlank()) {
             profile.refuseDevelopmentAdapter("access-token signing key",

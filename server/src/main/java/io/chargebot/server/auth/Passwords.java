@@ -79,11 +79,6 @@ public final class Passwords {
         }
     }
 
-    /** Whether {@code password} is on the shipped list of common passwords. */
-    public boolean isCommon(String password) {
-        return commonPasswords.contains(password.toLowerCase(Locale.ROOT));
-    }
-
     /** argon2id PHC string of {@code password} with a fresh salt. */
     public String hash(String password) {
         byte[] salt = new byte[SALT_BYTES];

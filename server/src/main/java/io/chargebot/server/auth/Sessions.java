@@ -170,20 +170,6 @@ public final class Sessions {
         }
     }
 
-    /** Whether a session is open (not revoked, not expired, account not deleted). */
-    public boolean isActive(Connection connection, UUID sessionId, UUID userId) throws SQLException {
-        try (PreparedStatement ps = Db.prepare(connection,
-                "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ? "
-                + "AND s.revoked_at IS NULL AND s.expires_at > ? AND u.deleted_at IS NULL")) {
-            ps.setObject(1, sessionId);
-            ps.setObject(2, userId);
-            ps.setTimestamp(3, Timestamp.from(clock.instant()));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
-
     private Tokens issue(Connection connection, UUID sessionId, UUID userId, Role role, Instant now,
                          Instant sessionExpires) throws SQLException {
         byte[] raw = new byte[32];

@@ -96,11 +96,6 @@ public final class DatabaseHealthMonitor {
         }
     }
 
-    /** Whether the last probe reached the database. */
-    public boolean serving() {
-        return Boolean.TRUE.equals(lastServing);
-    }
-
     /**
      * Reports every service NOT_SERVING for good and stops probing: the first step of a graceful
      * shutdown, so load balancers stop sending new calls while in-flight ones finish.

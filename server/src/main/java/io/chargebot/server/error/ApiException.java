@@ -12,7 +12,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.micronaut.core.annotation.Nullable;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -83,13 +82,6 @@ public final class ApiException extends RuntimeException {
     public static ApiException databaseUnavailable() {
         return new ApiException(Status.Code.UNAVAILABLE, ErrorReason.DATABASE_ERROR,
                 "the database is unavailable; retry later", List.of(), Map.of(), Duration.ofSeconds(1));
-    }
-
-    /** Returns a copy with one more metadata entry. */
-    public ApiException withMetadata(String key, String value) {
-        Map<String, String> copy = new LinkedHashMap<>(metadata);
-        copy.put(key, value);
-        return new ApiException(code, reason, getMessage(), violations, copy, retryDelay);
     }
 
     public Status.Code code() {
