@@ -149,6 +149,62 @@ class AccountManagementTest {
     }
 
     @Test
+    void socialSignUpWithAnEmailProofThenSocialSignIn() {
+        String phone = AuthTestClient.newPhone();
+        String email = "social.user@example.com";
+        t.auth.sendVerificationCode(io.chargebot.auth.v1.SendVerificationCodeRequest.newBuilder()
+                .setChannel(io.chargebot.auth.v1.VerificationChannel.VERIFICATION_CHANNEL_EMAIL)
+                .setPurpose(VerificationPurpose.VERIFICATION_PURPOSE_SIGN_UP).setTarget("Social.User@Example.com").build());
+        String emailProof = t.auth.verifyCode(io.chargebot.auth.v1.VerifyCodeRequest.newBuilder()
+                .setChannel(io.chargebot.auth.v1.VerificationChannel.VERIFICATION_CHANNEL_EMAIL)
+                .setPurpose(VerificationPurpose.VERIFICATION_PURPOSE_SIGN_UP).setTarget(email)
+                .setCode(t.lastCode(email)).build()).getVerificationProof();
+        io.chargebot.auth.v1.SocialCredential kakao = io.chargebot.auth.v1.SocialCredential.newBuilder()
+                .setProvider(io.chargebot.user.v1.JoinPath.JOIN_PATH_KAKAO).setAccessToken("local-kakao-4242").setSnsId("4242").build();
+        User created = t.auth.signUp(t.signUpRequest("kakao-user", "the right passphrase", phone)
+                .setEmail(email).setEmailVerificationProof(emailProof).setSocial(kakao).build()).getUser();
+        assertThat(created.getJoinPath()).isEqualTo(io.chargebot.user.v1.JoinPath.JOIN_PATH_KAKAO);
+        assertThat(created.getEmail()).isEqualTo(email);
+
+        io.chargebot.auth.v1.SignInResponse signedIn = t.auth.signIn(io.chargebot.auth.v1.SignInRequest.newBuilder()
+                .setSocial(kakao.toBuilder().clearSnsId()).build());
+        assertThat(signedIn.getUser().getName()).isEqualTo(created.getName());
+        // A token of another Kakao account, a garbage token, and a mismatching sns_id are refused.
+        assertFails(() -> t.auth.signIn(io.chargebot.auth.v1.SignInRequest.newBuilder()
+                .setSocial(kakao.toBuilder().setAccessToken("local-kakao-9999").clearSnsId()).build()),
+                Status.Code.UNAUTHENTICATED, "SIGN_IN_FAILED");
+        assertFails(() -> t.auth.signIn(io.chargebot.auth.v1.SignInRequest.newBuilder()
+                .setSocial(kakao.toBuilder().setAccessToken("not-a-kakao-token").clearSnsId()).build()),
+                Status.Code.UNAUTHENTICATED, "VERIFICATION_FAILED");
+        assertFails(() -> t.auth.signIn(io.chargebot.auth.v1.SignInRequest.newBuilder()
+                .setSocial(kakao.toBuilder().setSnsId("1")).build()), Status.Code.FAILED_PRECONDITION, "VERIFICATION_FAILED");
+        // The e-mail is now taken for sign-up.
+        assertFails(() -> t.auth.sendVerificationCode(io.chargebot.auth.v1.SendVerificationCodeRequest.newBuilder()
+                .setChannel(io.chargebot.auth.v1.VerificationChannel.VERIFICATION_CHANNEL_EMAIL)
+                .setPurpose(VerificationPurpose.VERIFICATION_PURPOSE_SIGN_UP).setTarget(email).build()),
+                Status.Code.ALREADY_EXISTS, "EMAIL_TAKEN");
+    }
+
+    @Test
+    void deletingAnAccountCancelsItsFutureReservationsOnly() {
+        AuthTokens tokens = t.signUp("has-bookings", "the right passphrase");
+        String id = as(tokens).getUser(GetUserRequest.newBuilder().setName("users/me").build()).getName().substring(6);
+        t.queryInt("WITH lot AS (INSERT INTO parking_lots (display_name, latitude, longitude) VALUES ('L', 37.5, 127.0) RETURNING id), "
+                + "spot AS (INSERT INTO spots (lot_id, floor, code) SELECT id, 'B1', 'A-01' FROM lot RETURNING id, lot_id), "
+                + "car AS (INSERT INTO cars (user_id, plate, plate_normalized) VALUES ('" + id + "', '12가3456', '12가3456') RETURNING id), "
+                + "r AS (INSERT INTO reservations (user_id, car_id, spot_id, lot_id, plate_normalized, period, status) "
+                + "SELECT '" + id + "', car.id, spot.id, spot.lot_id, '12가3456', p.period, p.status FROM car, spot, "
+                + "(VALUES (tstzrange(now() + interval '1 day', now() + interval '1 day 1 hour'), 'CONFIRMED'), "
+                + "(tstzrange(now() - interval '2 days', now() - interval '2 days' + interval '1 hour'), 'COMPLETED')) AS p(period, status) "
+                + "RETURNING 1) SELECT count(*) FROM r");
+        as(tokens).deleteUser(DeleteUserRequest.newBuilder().setName("users/me").setPassword("the right passphrase").build());
+        assertThat(t.queryInt("SELECT count(*) FROM reservations WHERE user_id = '" + id + "' AND status = 'CANCELLED' "
+                + "AND cancel_reason = 'account deleted'")).isEqualTo(1);
+        assertThat(t.queryInt("SELECT count(*) FROM reservations WHERE user_id = '" + id + "' AND status = 'COMPLETED'")).isEqualTo(1);
+        assertThat(t.queryInt("SELECT count(*) FROM cars WHERE user_id = '" + id + "' AND deleted_at IS NULL")).isZero();
+    }
+
+    @Test
     void findLoginIdAndResetPasswordWorkWithAProof() {
         String phone = AuthTestClient.newPhone();
         AuthTokens tokens = t.auth.signUp(t.signUpRequest("forgetful.one", "the old passphrase", phone).build()).getTokens();
