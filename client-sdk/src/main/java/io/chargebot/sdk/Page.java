@@ -111,10 +111,5 @@ public final class Page<T> {
             }
             return items.next();
         }
-
-        @Override
-        public void remove() {
-            throw new UnsupportedOperationException("remove");
-        }
     }
 }
