@@ -264,6 +264,63 @@ class AccountManagementTest {
     }
 
     @Test
+    void everyUserServiceRpcRefusesBadInputAndTheWrongRole() {
+        AuthTokens user = t.signUp("bad-input-user", "the right passphrase");
+        AuthTokens admin = t.signIn("admin", ADMIN_PASSWORD);
+        UserServiceGrpc.UserServiceBlockingStub u = as(user);
+        UserServiceGrpc.UserServiceBlockingStub a = as(admin);
+        assertInvalid(() -> u.getUser(GetUserRequest.newBuilder().setName("users/not-a-uuid").build()), "name");
+        assertInvalid(() -> u.getUser(GetUserRequest.newBuilder().setName("").build()), "name");
+        assertInvalid(() -> u.changePassword(ChangePasswordRequest.newBuilder().setName("users/me")
+                .setNewPassword("a new passphrase").build()), "current_password");
+        assertInvalid(() -> u.deleteUser(DeleteUserRequest.newBuilder().setName("users/me").build()), "password");
+        assertInvalid(() -> u.getDriverLicense(GetDriverLicenseRequest.newBuilder().setName("users/me").build()), "name");
+        assertFails(() -> u.getDriverLicense(GetDriverLicenseRequest.newBuilder().setName("users/me/driverLicense").build()),
+                Status.Code.NOT_FOUND, "RESOURCE_NOT_FOUND");
+        assertInvalid(() -> u.unregisterDevice(UnregisterDeviceRequest.newBuilder().setName("users/me/phones/1").build()), "name");
+        assertInvalid(() -> u.unregisterDevice(UnregisterDeviceRequest.newBuilder().setName("users/me/devices/x").build()), "name");
+        assertInvalid(() -> u.registerDevice(RegisterDeviceRequest.newBuilder().setParent("users/me").setDevice(Device.newBuilder()
+                .setFcmToken("x".repeat(5000)).setPlatform(DevicePlatform.DEVICE_PLATFORM_ANDROID)).build()), "device.fcm_token");
+        assertInvalid(() -> u.registerDevice(RegisterDeviceRequest.newBuilder().setParent("users/me").setDevice(Device.newBuilder()
+                .setFcmToken("token")).build()), "device.platform");
+        assertInvalid(() -> u.listNotifications(io.chargebot.user.v1.ListNotificationsRequest.newBuilder().setParent("users/me")
+                .setPageSize(-1).build()), "page_size");
+        assertInvalid(() -> u.listNotifications(io.chargebot.user.v1.ListNotificationsRequest.newBuilder().setParent("users/me")
+                .setPageToken("forged").build()), "page_token");
+        assertInvalid(() -> a.listUsers(io.chargebot.user.v1.ListUsersRequest.newBuilder().setPageSize(201).build()), "page_size");
+        assertInvalid(() -> a.listUsers(io.chargebot.user.v1.ListUsersRequest.newBuilder().setQuery("q".repeat(101)).build()), "query");
+        assertInvalid(() -> a.listUsers(io.chargebot.user.v1.ListUsersRequest.newBuilder().setRole(Role.ROLE_SERVICE).build()), "role");
+        assertInvalid(() -> a.listAdmins(ListAdminsRequest.newBuilder().setPageToken("A".repeat(600)).build()), "page_token");
+        String self = a.getUser(GetUserRequest.newBuilder().setName("users/me").build()).getName();
+        assertInvalid(() -> a.updateAdmin(UpdateAdminRequest.newBuilder().setUser(User.newBuilder().setName(self)).build()), "update_mask");
+        assertInvalid(() -> a.updateAdmin(UpdateAdminRequest.newBuilder().setUser(User.newBuilder().setName(self).setRole(Role.ROLE_SERVICE))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("role")).build()), "user.role");
+        assertInvalid(() -> a.updateAdmin(UpdateAdminRequest.newBuilder().setUser(User.newBuilder().setName(self))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("login_id")).build()), "update_mask");
+        assertInvalid(() -> a.deleteAdmin(DeleteAdminRequest.newBuilder().setName(self).build()), "password");
+        assertInvalid(() -> a.createAdmin(CreateAdminRequest.newBuilder().setLoginId("valid-admin").setDisplayName("V")
+                .setPassword("another admin passphrase").setPhone("12345").build()), "phone");
+        // Every admin RPC refuses a USER, and every RPC refuses a caller without a token.
+        for (Runnable adminOnly : new Runnable[] {
+                () -> u.listUsers(io.chargebot.user.v1.ListUsersRequest.getDefaultInstance()),
+                () -> u.listAdmins(ListAdminsRequest.getDefaultInstance()),
+                () -> u.createAdmin(CreateAdminRequest.newBuilder().setLoginId("sneaky").setDisplayName("S")
+                        .setPassword("another admin passphrase").build()),
+                () -> u.updateAdmin(UpdateAdminRequest.newBuilder().setUser(User.newBuilder().setName("users/me")
+                        .setRole(Role.ROLE_ADMIN)).setUpdateMask(FieldMask.newBuilder().addPaths("role")).build()),
+                () -> u.deleteAdmin(DeleteAdminRequest.newBuilder().setName(self).setPassword("x").build())}) {
+            assertFails(adminOnly, Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED");
+        }
+        for (Runnable anonymous : new Runnable[] {
+                () -> t.users.getDriverLicense(GetDriverLicenseRequest.newBuilder().setName("users/me/driverLicense").build()),
+                () -> t.users.registerDevice(RegisterDeviceRequest.getDefaultInstance()),
+                () -> t.users.changePassword(ChangePasswordRequest.getDefaultInstance()),
+                () -> t.users.listAdmins(ListAdminsRequest.getDefaultInstance())}) {
+            assertFails(anonymous, Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED");
+        }
+    }
+
+    @Test
     void adminsManageAdminAccounts() {
         AuthTokens admin = t.signIn("admin", ADMIN_PASSWORD);
         User second = as(admin).createAdmin(CreateAdminRequest.newBuilder().setLoginId("second-admin")
