@@ -2,6 +2,7 @@ package io.chargebot.server.error;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.Message;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
@@ -30,15 +31,32 @@ public final class ApiException extends RuntimeException {
     private final Map<String, String> metadata;
     @Nullable
     private final Duration retryDelay;
+    private final List<Message> details;
 
     public ApiException(Status.Code code, ErrorReason reason, String message, List<FieldViolation> violations,
                         Map<String, String> metadata, @Nullable Duration retryDelay) {
+        this(code, reason, message, violations, metadata, retryDelay, List.of());
+    }
+
+    private ApiException(Status.Code code, ErrorReason reason, String message, List<FieldViolation> violations,
+                         Map<String, String> metadata, @Nullable Duration retryDelay, List<Message> details) {
         super(requireNonNull(message, "message"), null, false, false);
         this.code = requireNonNull(code, "code");
         this.reason = requireNonNull(reason, "reason");
         this.violations = List.copyOf(violations);
         this.metadata = Map.copyOf(metadata);
         this.retryDelay = retryDelay;
+        this.details = List.copyOf(details);
+    }
+
+    /**
+     * This failure with domain-specific messages added to the status details after the standard
+     * ones (e.g. a {@code ReservationConflict}); clients unpack them by type.
+     */
+    public ApiException withDetails(List<? extends Message> extra) {
+        List<Message> all = new java.util.ArrayList<>(details);
+        all.addAll(extra);
+        return new ApiException(code, reason, getMessage(), violations, metadata, retryDelay, all);
     }
 
     public ApiException(Status.Code code, ErrorReason reason, String message) {
@@ -96,6 +114,10 @@ public final class ApiException extends RuntimeException {
         return violations;
     }
 
+    public List<Message> details() {
+        return details;
+    }
+
     public Map<String, String> metadata() {
         return metadata;
     }
@@ -130,6 +152,9 @@ public final class ApiException extends RuntimeException {
                             .setSeconds(retryDelay.getSeconds())
                             .setNanos(retryDelay.getNano()))
                     .build()));
+        }
+        for (Message detail : details) {
+            status.addDetails(com.google.protobuf.Any.pack(detail));
         }
         return status.build();
     }

@@ -15,6 +15,7 @@ import io.chargebot.server.error.ApiException;
 import io.chargebot.server.error.Violations;
 import io.chargebot.server.grpc.PageTokens;
 import io.chargebot.server.grpc.ProtoTime;
+import io.chargebot.server.grpc.ResourceNames;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
@@ -121,10 +122,9 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
                     .setOpenTime(timeOfDay(hours.openMinute()))
                     .setCloseTime(timeOfDay(hours.closeMinute())));
         }
-        String lotName = ResourceNames.parkingLot(detail.lot().id());
         for (ParkingLotRepository.Spot spot : detail.spots()) {
             lot.addSpots(Spot.newBuilder()
-                    .setName(lotName + "/spots/" + spot.id())
+                    .setName(ResourceNames.spot(detail.lot().id(), spot.id()))
                     .setFloor(spot.floor())
                     .setCode(spot.code())
                     .setXMeters(spot.xMeters())

@@ -14,7 +14,10 @@ import io.chargebot.server.auth.Verifications;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.error.ApiException;
 import io.chargebot.server.error.Violations;
+import io.chargebot.server.grpc.FieldMasks;
+import io.chargebot.server.grpc.PageSizes;
 import io.chargebot.server.grpc.PageTokens;
+import io.chargebot.server.grpc.ResourceNames;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.license.LicenseCheck;
 import io.chargebot.server.license.LicenseNumber;
@@ -111,7 +114,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     @Access({Role.USER, Role.ADMIN})
     public void updateUser(UpdateUserRequest request, StreamObserver<User> observer) {
         UUID id = userOfName(request.getUser().getName(), "user.name", false);
-        List<String> paths = maskPaths(request.getUpdateMask(), UPDATABLE, "update_mask");
+        List<String> paths = FieldMasks.paths(request.getUpdateMask(), UPDATABLE, "update_mask");
         User changes = request.getUser();
         Violations v = new Violations();
         String displayName = changes.getDisplayName().strip();
@@ -373,7 +376,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
             throw ApiException.invalid("name", "must have the format users/{user}/devices/{device}");
         }
         UUID userId = userOfName(name.substring(0, slash), "name", false);
-        UUID deviceId = uuid(name.substring(slash + "/devices/".length()), "name", "users/{user}/devices/{device}");
+        UUID deviceId = ResourceNames.parseId(name.substring(slash + "/devices/".length()), "name", "users/{user}/devices/{device}");
         int deleted = db.transaction(connection -> {
             try (PreparedStatement ps = Db.prepare(connection, "DELETE FROM devices WHERE id = ? AND user_id = ?")) {
                 ps.setObject(1, deviceId);
@@ -392,7 +395,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     @Access({Role.USER, Role.ADMIN})
     public void listNotifications(ListNotificationsRequest request, StreamObserver<ListNotificationsResponse> observer) {
         UUID id = userOfName(request.getParent(), "parent", true);
-        int pageSize = pageSize(request.getPageSize());
+        int pageSize = PageSizes.of(request.getPageSize(), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
         String query = "ListNotifications:" + id;
         Cursor after = Cursor.decode(pageTokens, request.getPageToken(), query);
         List<Notification> notifications = new ArrayList<>();
@@ -513,7 +516,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     public void updateAdmin(UpdateAdminRequest request, StreamObserver<User> observer) {
         UUID id = userOfName(request.getUser().getName(), "user.name", true);
         List<String> paths = request.hasUpdateMask()
-                ? maskPaths(request.getUpdateMask(), ADMIN_UPDATABLE, "update_mask") : List.of();
+                ? FieldMasks.paths(request.getUpdateMask(), ADMIN_UPDATABLE, "update_mask") : List.of();
         if (paths.isEmpty() && request.getNewPassword().isEmpty()) {
             throw ApiException.invalid("update_mask", "name at least one field, or set new_password");
         }
@@ -645,7 +648,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     private record Page(List<User> users, String nextPageToken) {}
 
     private Page listAccounts(int requestedPageSize, String pageToken, String role, String search) {
-        int pageSize = pageSize(requestedPageSize);
+        int pageSize = PageSizes.of(requestedPageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
         String query = "ListAccounts:" + role + ':' + search;
         Cursor after = Cursor.decode(pageTokens, pageToken, query);
         List<User> result = new ArrayList<>();
@@ -774,7 +777,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
         if (!name.startsWith("users/")) {
             throw ApiException.invalid(field, "must be users/me or users/{uuid}");
         }
-        UUID id = uuid(name.substring("users/".length()), field, "users/me or users/{uuid}");
+        UUID id = ResourceNames.parseId(name.substring("users/".length()), field, "users/me or users/{uuid}");
         if (!id.equals(caller.userId()) && !(adminMayNameOthers && caller.isAdmin())) {
             // Same reply as a missing account: another user's existence is not revealed.
             throw ApiException.notFound(name);
@@ -787,38 +790,5 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
             throw ApiException.invalid("name", "must be users/me/driverLicense or users/{uuid}/driverLicense");
         }
         return userOfName(name.substring(0, name.length() - "/driverLicense".length()), "name", adminMayNameOthers);
-    }
-
-    private static UUID uuid(String value, String field, String format) {
-        if (value.length() != 36) {
-            throw ApiException.invalid(field, "must have the format " + format);
-        }
-        try {
-            return UUID.fromString(value);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.invalid(field, "must have the format " + format);
-        }
-    }
-
-    private static List<String> maskPaths(FieldMask mask, Set<String> allowed, String field) {
-        if (mask.getPathsCount() == 0) {
-            throw ApiException.invalid(field, "name the fields to update, e.g. display_name");
-        }
-        Set<String> paths = new LinkedHashSet<>();
-        for (String path : mask.getPathsList()) {
-            if (!allowed.contains(path)) {
-                throw ApiException.invalid(field, "cannot update " + new String(path.getBytes(StandardCharsets.UTF_8),
-                        StandardCharsets.UTF_8) + " (updatable: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
-            }
-            paths.add(path);
-        }
-        return List.copyOf(paths);
-    }
-
-    private static int pageSize(int requested) {
-        if (requested < 0 || requested > MAX_PAGE_SIZE) {
-            throw ApiException.invalid("page_size", "must be between 0 and " + MAX_PAGE_SIZE);
-        }
-        return requested == 0 ? DEFAULT_PAGE_SIZE : requested;
     }
 }
