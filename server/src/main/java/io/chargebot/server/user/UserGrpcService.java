@@ -1,5 +1,7 @@
 package io.chargebot.server.user;
 
+import static io.chargebot.server.user.Users.userOfName;
+
 import com.google.protobuf.Empty;
 import com.google.protobuf.FieldMask;
 import io.chargebot.common.v1.ErrorReason;
@@ -763,26 +765,6 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
                     List.of(new io.chargebot.server.error.FieldViolation(field, "was issued for another target")),
                     Map.of(), null);
         }
-    }
-
-    /**
-     * The user named by {@code name} ("users/me" or "users/{uuid}"). Users may only name
-     * themselves; admins may name anyone when {@code adminMayNameOthers}.
-     */
-    static UUID userOfName(String name, String field, boolean adminMayNameOthers) {
-        Principal caller = Principal.require();
-        if (name.equals("users/me")) {
-            return caller.userId();
-        }
-        if (!name.startsWith("users/")) {
-            throw ApiException.invalid(field, "must be users/me or users/{uuid}");
-        }
-        UUID id = ResourceNames.parseId(name.substring("users/".length()), field, "users/me or users/{uuid}");
-        if (!id.equals(caller.userId()) && !(adminMayNameOthers && caller.isAdmin())) {
-            // Same reply as a missing account: another user's existence is not revealed.
-            throw ApiException.notFound(name);
-        }
-        return id;
     }
 
     private static UUID userOfLicenseName(String name, boolean adminMayNameOthers) {

@@ -1,6 +1,7 @@
 package io.chargebot.server.user;
 
 import io.chargebot.common.v1.ErrorReason;
+import io.chargebot.server.auth.Principal;
 import io.chargebot.server.auth.Role;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.error.ApiException;
@@ -155,6 +156,26 @@ public final class Users {
             ps.setObject(2, id);
             ps.executeUpdate();
         }
+    }
+
+    /**
+     * The user named by {@code name} ("users/me" or "users/{uuid}"). Users may only name
+     * themselves; admins may name anyone when {@code adminMayNameOthers}.
+     */
+    public static UUID userOfName(String name, String field, boolean adminMayNameOthers) {
+        Principal caller = Principal.require();
+        if (name.equals("users/me")) {
+            return caller.userId();
+        }
+        if (!name.startsWith("users/")) {
+            throw ApiException.invalid(field, "must be users/me or users/{uuid}");
+        }
+        UUID id = io.chargebot.server.grpc.ResourceNames.parseId(name.substring("users/".length()), field, "users/me or users/{uuid}");
+        if (!id.equals(caller.userId()) && !(adminMayNameOthers && caller.isAdmin())) {
+            // Same reply as a missing account: another user's existence is not revealed.
+            throw ApiException.notFound(name);
+        }
+        return id;
     }
 
     /** The API form of an account. */
