@@ -263,7 +263,7 @@ final class CarGrpcService extends CarServiceGrpc.CarServiceImplBase {
             // CreateReservation reads the car FOR SHARE, so no booking can slip in while this runs.
             List<String> pending = new ArrayList<>();
             try (PreparedStatement ps = Db.prepare(connection, "SELECT id FROM reservations WHERE car_id = ? "
-                    + "AND status IN ('CONFIRMED', 'IN_PROGRESS') AND upper(period) > ? ORDER BY lower(period) LIMIT 11")) {
+                    + "AND status IN ('CONFIRMED', 'IN_PROGRESS') AND period && tstzrange(?, NULL) ORDER BY lower(period) LIMIT 11")) {
                 ps.setObject(1, id);
                 ps.setTimestamp(2, Timestamp.from(now));
                 try (ResultSet rs = ps.executeQuery()) {

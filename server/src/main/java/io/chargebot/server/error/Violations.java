@@ -28,6 +28,23 @@ public final class Violations {
         violations.add(new FieldViolation(field, description));
     }
 
+    /**
+     * The value of {@code parse}, or null after recording the field violations of the
+     * INVALID_ARGUMENT it threw, so one reply can name fields checked by different parsers.
+     */
+    @io.micronaut.core.annotation.Nullable
+    public <T> T capture(java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (ApiException e) {
+            if (e.violations().isEmpty()) {
+                throw e;
+            }
+            violations.addAll(e.violations());
+            return null;
+        }
+    }
+
     public boolean isEmpty() {
         return violations.isEmpty();
     }

@@ -41,15 +41,18 @@ public record BookingWindow(LocalDate date, int startMinute, int endMinute, Inst
         return endMinute - startMinute;
     }
 
+    /** The wall-clock shape of a stated window, before the lot is known. */
+    public record Shape(LocalDate date, int startMinute, int endMinute, String endField) {}
+
     /**
-     * Checks the stated window and resolves it in {@code zone}; returns null after recording every
-     * violation in {@code violations}. {@code end} and {@code durationMinutes} are the two arms of
-     * the request's {@code end} oneof (null / 0 when unset).
+     * Checks what can be checked without the lot: a real date, times on the grid, an end or a
+     * length, end after start, the length bounds. Returns null after recording every violation.
+     * {@code localEnd} and {@code durationMinutes} are the two arms of the request's {@code end}
+     * oneof (null / 0 when unset).
      */
     @Nullable
-    public static BookingWindow resolve(Date localDate, TimeOfDay localStart, @Nullable TimeOfDay localEnd,
-                                        int durationMinutes, ZoneId zone, Map<DayOfWeek, Hours> hours, Instant now,
-                                        Violations violations) {
+    public static Shape shape(Date localDate, TimeOfDay localStart, @Nullable TimeOfDay localEnd, int durationMinutes,
+                              Violations violations) {
         LocalDate date = date(localDate, "local_date", violations);
         int start = minuteOfDay(localStart, false, "local_start_time", violations);
         int end = -1;
@@ -60,26 +63,50 @@ public record BookingWindow(LocalDate date, int startMinute, int endMinute, Inst
                     && durationMinutes <= MAX_MINUTES, "duration_minutes", "must be a multiple of " + SLOT_MINUTES
                     + " between " + MIN_MINUTES + " and " + MAX_MINUTES + " (got " + durationMinutes + ")") && start >= 0) {
                 end = start + durationMinutes;
-                violations.check(end <= 1440, "duration_minutes", "must end the window by midnight of local_date");
+                if (!violations.check(end <= 1440, "duration_minutes", "must end the window by midnight of local_date")) {
+                    end = -1;
+                }
             }
         } else {
             violations.add("local_end_time", "set local_end_time or duration_minutes");
         }
-        if (date == null || start < 0 || end < 0 || end > 1440) {
+        if (date == null || start < 0 || end < 0) {
             return null;
         }
         String endField = localEnd != null ? "local_end_time" : "duration_minutes";
         if (!violations.check(end > start, endField, "must be after local_start_time")) {
             return null;
         }
-        boolean ok = violations.check(end - start >= MIN_MINUTES && end - start <= MAX_MINUTES, endField,
-                "the window must be " + MIN_MINUTES + ".." + MAX_MINUTES + " minutes long (got " + (end - start) + ")");
+        if (!violations.check(end - start >= MIN_MINUTES && end - start <= MAX_MINUTES, endField,
+                "the window must be " + MIN_MINUTES + ".." + MAX_MINUTES + " minutes long (got " + (end - start) + ")")) {
+            return null;
+        }
+        return new Shape(date, start, end, endField);
+    }
+
+    /**
+     * Checks the stated window against the lot — business hours of the weekday, clock changes in
+     * {@code zone}, not in the past, not too far ahead — and resolves it to instants. Returns null
+     * after recording every violation in {@code violations}.
+     */
+    @Nullable
+    public static BookingWindow resolve(Date localDate, TimeOfDay localStart, @Nullable TimeOfDay localEnd,
+                                        int durationMinutes, ZoneId zone, Map<DayOfWeek, Hours> hours, Instant now,
+                                        Violations violations) {
+        Shape shape = shape(localDate, localStart, localEnd, durationMinutes, violations);
+        if (shape == null) {
+            return null;
+        }
+        LocalDate date = shape.date();
+        int start = shape.startMinute();
+        int end = shape.endMinute();
+        String endField = shape.endField();
         Hours open = hours.get(date.getDayOfWeek());
         if (open == null) {
             violations.add("local_date", "the lot is closed on " + date.getDayOfWeek() + "s");
             return null;
         }
-        ok &= violations.check(start >= open.openMinute(), "local_start_time",
+        boolean ok = violations.check(start >= open.openMinute(), "local_start_time",
                 "must not be before the lot opens at " + clock(open.openMinute()));
         ok &= violations.check(end <= open.closeMinute(), endField,
                 "must not be after the lot closes at " + clock(open.closeMinute()));
@@ -127,8 +154,9 @@ public record BookingWindow(LocalDate date, int startMinute, int endMinute, Inst
         return hours * 60 + minutes;
     }
 
+    /** The instant of a local time on the lot's clock, or null after recording a violation (daylight-saving gap). */
     @Nullable
-    private static Instant instant(LocalDate date, int minuteOfDay, ZoneId zone, String field, Violations violations) {
+    public static Instant instant(LocalDate date, int minuteOfDay, ZoneId zone, String field, Violations violations) {
         LocalDateTime local = minuteOfDay == 1440 ? date.plusDays(1).atStartOfDay()
                 : date.atTime(LocalTime.of(minuteOfDay / 60, minuteOfDay % 60));
         if (zone.getRules().getValidOffsets(local).isEmpty()) {

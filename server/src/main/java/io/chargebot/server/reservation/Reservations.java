@@ -1,0 +1,230 @@
+package io.chargebot.server.reservation;
+
+import com.google.type.Date;
+import com.google.type.TimeOfDay;
+import io.chargebot.reservation.v1.ConflictScope;
+import io.chargebot.reservation.v1.Reservation;
+import io.chargebot.reservation.v1.ReservationConflict;
+import io.chargebot.reservation.v1.ReservationStatus;
+import io.chargebot.server.db.Db;
+import io.chargebot.server.grpc.ProtoTime;
+import io.chargebot.server.grpc.ResourceNames;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.inject.Singleton;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The reservations table: reading rows with their lot and spot, the proto mapping, conflicts and
+ * the lot facts booking needs. Shared by ReservationService and PlateService.
+ */
+@Singleton
+public final class Reservations {
+
+    /** Statuses that hold a spot and a car (the exclusion constraints' predicate). */
+    public static final String ACTIVE = "('CONFIRMED', 'IN_PROGRESS')";
+
+    /**
+     * Columns of {@code reservations r JOIN parking_lots l JOIN spots s}; the first parameter of a
+     * statement that uses them is the instant the status is derived at.
+     */
+    public static final String SELECT = "SELECT r.id, r.user_id, r.car_id, r.spot_id, r.lot_id, r.plate_normalized, "
+            + "lower(r.period) AS start_at, upper(r.period) AS end_at, reservation_status(r.status, r.period, ?) AS derived, "
+            + "r.robot_id, r.dispatched_at, r.arrived_at, r.charging_started_at, r.charging_finished_at, "
+            + "r.energy_delivered_kwh, r.cancelled_at, r.cancel_reason, (r.cancelled_by IS NOT NULL AND r.cancelled_by <> r.user_id) "
+            + "AS by_admin, r.failure_reason, r.created_at, r.updated_at, l.time_zone, l.display_name, s.floor, s.code "
+            + "FROM reservations r JOIN parking_lots l ON l.id = r.lot_id JOIN spots s ON s.id = r.spot_id ";
+
+    /** A reservation row with its status derived at read time. */
+    public record Row(UUID id, UUID userId, UUID carId, UUID spotId, UUID lotId, String plate, Instant start, Instant end,
+                      String status, @Nullable UUID robotId, @Nullable Instant dispatchedAt, @Nullable Instant arrivedAt,
+                      @Nullable Instant chargingStartedAt, @Nullable Instant chargingFinishedAt, double energyKwh,
+                      @Nullable Instant cancelledAt, @Nullable String cancelReason, boolean cancelledByAdmin,
+                      @Nullable String failureReason, Instant createdAt, Instant updatedAt, ZoneId zone, String lotName,
+                      String spotFloor, String spotCode) {
+
+        public String name() {
+            return ResourceNames.name(ResourceNames.RESERVATIONS, id);
+        }
+    }
+
+    /** What booking needs to know about a spot and its lot. */
+    public record SpotFacts(UUID spotId, UUID lotId, boolean spotUsable, boolean lotOpen, ZoneId zone,
+                            Map<DayOfWeek, BookingWindow.Hours> hours) {}
+
+    public static Row row(ResultSet rs) throws SQLException {
+        BigDecimal energy = rs.getBigDecimal("energy_delivered_kwh");
+        return new Row(rs.getObject("id", UUID.class), rs.getObject("user_id", UUID.class), rs.getObject("car_id", UUID.class),
+                rs.getObject("spot_id", UUID.class), rs.getObject("lot_id", UUID.class), rs.getString("plate_normalized"),
+                instant(rs, "start_at"), instant(rs, "end_at"), rs.getString("derived"), rs.getObject("robot_id", UUID.class),
+                instant(rs, "dispatched_at"), instant(rs, "arrived_at"), instant(rs, "charging_started_at"),
+                instant(rs, "charging_finished_at"), energy == null ? 0 : energy.doubleValue(), instant(rs, "cancelled_at"),
+                rs.getString("cancel_reason"), rs.getBoolean("by_admin"), rs.getString("failure_reason"),
+                instant(rs, "created_at"), instant(rs, "updated_at"), ZoneId.of(rs.getString("time_zone")),
+                rs.getString("display_name"), rs.getString("floor"), rs.getString("code"));
+    }
+
+    @Nullable
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp value = rs.getTimestamp(column);
+        return value == null ? null : value.toInstant();
+    }
+
+    /** The reservation {@code id} as seen at {@code now}. */
+    public Optional<Row> byId(Connection connection, UUID id, Instant now, boolean forUpdate) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, SELECT + "WHERE r.id = ?" + (forUpdate ? " FOR UPDATE OF r" : ""))) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setObject(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    public static Reservation toProto(Row r) {
+        ZonedDateTime start = r.start().atZone(r.zone());
+        ZonedDateTime end = r.end().atZone(r.zone());
+        LocalDate date = start.toLocalDate();
+        // A window ending at the next local midnight is shown as 24:00 on its date.
+        int endHours = end.toLocalDate().isAfter(date) ? 24 * (int) (end.toLocalDate().toEpochDay() - date.toEpochDay())
+                + end.getHour() : end.getHour();
+        Reservation.Builder b = Reservation.newBuilder()
+                .setName(r.name())
+                .setUser(ResourceNames.name(ResourceNames.USERS, r.userId()))
+                .setCar(ResourceNames.name(ResourceNames.CARS, r.carId()))
+                .setSpot(ResourceNames.spot(r.lotId(), r.spotId()))
+                .setParkingLot(ResourceNames.parkingLot(r.lotId()))
+                .setPlate(r.plate())
+                .setStartTime(ProtoTime.timestamp(r.start()))
+                .setEndTime(ProtoTime.timestamp(r.end()))
+                .setLocalDate(date(date))
+                .setLocalStartTime(TimeOfDay.newBuilder().setHours(start.getHour()).setMinutes(start.getMinute()))
+                .setLocalEndTime(TimeOfDay.newBuilder().setHours(endHours).setMinutes(end.getMinute()))
+                .setTimeZone(r.zone().getId())
+                .setStatus(ReservationStatus.valueOf("RESERVATION_STATUS_" + r.status()))
+                .setEnergyDeliveredKwh(r.energyKwh())
+                .setCancelledByAdmin(r.cancelledByAdmin())
+                .setParkingLotDisplayName(r.lotName())
+                .setSpotFloor(r.spotFloor())
+                .setSpotCode(r.spotCode())
+                .setCreateTime(ProtoTime.timestamp(r.createdAt()))
+                .setUpdateTime(ProtoTime.timestamp(r.updatedAt()));
+        if (r.robotId() != null) {
+            b.setRobot(ResourceNames.name(ResourceNames.ROBOTS, r.robotId()));
+        }
+        if (r.dispatchedAt() != null) {
+            b.setDispatchTime(ProtoTime.timestamp(r.dispatchedAt()));
+        }
+        if (r.arrivedAt() != null) {
+            b.setArrivalTime(ProtoTime.timestamp(r.arrivedAt()));
+        }
+        if (r.chargingStartedAt() != null) {
+            b.setChargingStartTime(ProtoTime.timestamp(r.chargingStartedAt()));
+        }
+        if (r.chargingFinishedAt() != null) {
+            b.setChargingFinishTime(ProtoTime.timestamp(r.chargingFinishedAt()));
+        }
+        if (r.cancelledAt() != null) {
+            b.setCancelTime(ProtoTime.timestamp(r.cancelledAt()));
+        }
+        if (r.cancelReason() != null) {
+            b.setCancelReason(r.cancelReason());
+        }
+        if (r.failureReason() != null) {
+            b.setFailureReason(r.failureReason());
+        }
+        return b.build();
+    }
+
+    public static Date date(LocalDate date) {
+        return Date.newBuilder().setYear(date.getYear()).setMonth(date.getMonthValue()).setDay(date.getDayOfMonth()).build();
+    }
+
+    /** The spot (not deleted) and its lot, with the lot's opening hours; empty when the spot does not exist. */
+    public Optional<SpotFacts> spotFacts(Connection connection, UUID lotId, UUID spotId, boolean lockSpot) throws SQLException {
+        SpotFacts facts = null;
+        try (PreparedStatement ps = Db.prepare(connection, "SELECT s.enabled, l.open, l.time_zone FROM spots s "
+                + "JOIN parking_lots l ON l.id = s.lot_id WHERE s.id = ? AND s.lot_id = ? AND s.deleted_at IS NULL"
+                + (lockSpot ? " FOR SHARE OF s" : ""))) {
+            ps.setObject(1, spotId);
+            ps.setObject(2, lotId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    facts = new SpotFacts(spotId, lotId, rs.getBoolean(1), rs.getBoolean(2), ZoneId.of(rs.getString(3)),
+                            hours(connection, lotId));
+                }
+            }
+        }
+        return Optional.ofNullable(facts);
+    }
+
+    /** Opening hours of a lot per weekday; a weekday without a row is closed. */
+    public static Map<DayOfWeek, BookingWindow.Hours> hours(Connection connection, UUID lotId) throws SQLException {
+        Map<DayOfWeek, BookingWindow.Hours> hours = new EnumMap<>(DayOfWeek.class);
+        try (PreparedStatement ps = Db.prepare(connection,
+                "SELECT day_of_week, open_minute, close_minute FROM parking_lot_hours WHERE lot_id = ?")) {
+            ps.setObject(1, lotId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    hours.put(DayOfWeek.of(rs.getInt(1)), new BookingWindow.Hours(rs.getInt(2), rs.getInt(3)));
+                }
+            }
+        }
+        return hours;
+    }
+
+    /**
+     * Active windows overlapping {@code [start, end)} at the spot and, when given, of the car or of
+     * any car with the plate. The reservation's name is included only when it is {@code viewer}'s.
+     */
+    public List<ReservationConflict> conflicts(Connection connection, UUID spotId, @Nullable UUID carId,
+                                               @Nullable String plate, Instant start, Instant end, @Nullable UUID viewer)
+            throws SQLException {
+        List<ReservationConflict> conflicts = new ArrayList<>();
+        String sql = "SELECT id, user_id, lower(period), upper(period), spot_id = ? AS same_spot FROM reservations "
+                + "WHERE status IN " + ACTIVE + " AND period && tstzrange(?, ?) AND (spot_id = ?"
+                + (carId != null ? " OR car_id = ?" : "") + (plate != null ? " OR plate_normalized = ?" : "")
+                + ") ORDER BY lower(period), id LIMIT 20";
+        try (PreparedStatement ps = Db.prepare(connection, sql)) {
+            int i = 1;
+            ps.setObject(i++, spotId);
+            ps.setTimestamp(i++, Timestamp.from(start));
+            ps.setTimestamp(i++, Timestamp.from(end));
+            ps.setObject(i++, spotId);
+            if (carId != null) {
+                ps.setObject(i++, carId);
+            }
+            if (plate != null) {
+                ps.setString(i, plate);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ReservationConflict.Builder c = ReservationConflict.newBuilder()
+                            .setScope(rs.getBoolean("same_spot") ? ConflictScope.CONFLICT_SCOPE_SPOT : ConflictScope.CONFLICT_SCOPE_CAR)
+                            .setStartTime(ProtoTime.timestamp(rs.getTimestamp(3).toInstant()))
+                            .setEndTime(ProtoTime.timestamp(rs.getTimestamp(4).toInstant()));
+                    if (viewer != null && viewer.equals(rs.getObject(2, UUID.class))) {
+                        c.setReservation(ResourceNames.name(ResourceNames.RESERVATIONS, rs.getObject(1, UUID.class)));
+                    }
+                    conflicts.add(c.build());
+                }
+            }
+        }
+        return conflicts;
+    }
+}
