@@ -106,7 +106,8 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
     @Access(Role.USER)
     public void createReservation(CreateReservationRequest request, StreamObserver<Reservation> observer) {
         UUID caller = Principal.require().userId();
-        Instant now = clock.instant();
+        // PostgreSQL keeps microseconds: the reply built here must equal what a later read returns.
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         Violations v = new Violations();
         UUID carId = v.capture(() -> ResourceNames.parse(request.getCar(), "car", ResourceNames.CARS));
         ResourceNames.SpotName spot = v.capture(() -> ResourceNames.parseSpot(request.getSpot(), "spot"));
@@ -117,7 +118,7 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             checkWindowShape(request, v);
             v.throwIfAny();
         }
-        Reservations.SpotFacts facts = db.read(connection -> reservations.spotFacts(connection, spot.lotId(), spot.spotId(), false))
+        Reservations.SpotFacts facts = db.read(connection -> reservations.spotFacts(connection, spot.lotId(), spot.spotId()))
                 .orElseThrow(() -> ApiException.notFound(request.getSpot()));
         BookingWindow window = BookingWindow.resolve(request.getLocalDate(), request.getLocalStartTime(),
                 request.hasLocalEndTime() ? request.getLocalEndTime() : null, request.getDurationMinutes(),
@@ -128,65 +129,64 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
 
         Reservations.Row booked;
         try {
-            booked = db.transaction(connection -> book(connection, caller, carId, spot, window, requestId, now));
+            booked = db.transaction(connection -> book(connection, caller, carId, spot, facts, window, requestId, now));
         } catch (DuplicateRequest e) {
             booked = db.read(connection -> byRequestId(connection, caller, requestId, now)).orElseThrow();
             requireSameRequest(booked, carId, spot, window);
         } catch (Overlap e) {
-            List<ReservationConflict> conflicts = db.read(connection -> reservations.conflicts(connection, spot.spotId(),
-                    carId, null, window.start(), window.end(), caller));
-            throw conflict(conflicts, facts.zone());
+            // A retry of a booking that succeeded overlaps its own first attempt: answer with that one.
+            Optional<Reservations.Row> earlier = requestId.isEmpty() ? Optional.empty()
+                    : db.read(connection -> byRequestId(connection, caller, requestId, now));
+            if (earlier.isPresent()) {
+                requireSameRequest(earlier.get(), carId, spot, window);
+                booked = earlier.get();
+            } else {
+                List<ReservationConflict> conflicts = db.read(connection -> reservations.conflicts(connection, spot.spotId(),
+                        carId, null, window.start(), window.end(), caller));
+                throw conflict(conflicts, facts.zone());
+            }
         }
         observer.onNext(Reservations.toProto(booked));
         observer.onCompleted();
     }
 
-    private Reservations.Row book(Connection connection, UUID caller, UUID carId, ResourceNames.SpotName spot,
-                                  BookingWindow window, String requestId, Instant now) throws SQLException {
-        if (!requestId.isEmpty()) {
-            Optional<Reservations.Row> earlier = byRequestId(connection, caller, requestId, now);
-            if (earlier.isPresent()) {
-                requireSameRequest(earlier.get(), carId, spot, window);
-                return earlier.get();
-            }
-        }
-        // FOR SHARE: DeleteCar (FOR UPDATE) cannot remove the car while it is being booked, and
-        // a car deleted a moment ago is not found here.
-        String plate;
-        try (PreparedStatement ps = Db.prepare(connection,
-                "SELECT plate_normalized FROM cars WHERE id = ? AND user_id = ? AND deleted_at IS NULL FOR SHARE")) {
-            ps.setObject(1, carId);
-            ps.setObject(2, caller);
+    /**
+     * Books in one statement. The car and the spot are read FOR KEY SHARE — the lock the foreign keys
+     * take anyway — so DeleteCar and DeleteSpot, which lock their row FOR UPDATE before checking for
+     * unfinished reservations, either see this booking or make it find the row deleted.
+     */
+    private static final String BOOK = "WITH car AS (SELECT plate_normalized FROM cars "
+            + "WHERE id = ? AND user_id = ? AND deleted_at IS NULL FOR KEY SHARE), "
+            + "spot AS (SELECT s.id FROM spots s JOIN parking_lots l ON l.id = s.lot_id "
+            + "WHERE s.id = ? AND s.lot_id = ? AND s.deleted_at IS NULL AND s.enabled AND l.open FOR KEY SHARE OF s) "
+            + "INSERT INTO reservations (user_id, car_id, spot_id, lot_id, plate_normalized, period, request_id, created_at, "
+            + "updated_at) SELECT ?, ?, ?, ?, car.plate_normalized, tstzrange(?, ?), ?, ?, ? FROM car, spot "
+            + "RETURNING id, plate_normalized";
+
+    private static Reservations.Row book(Connection connection, UUID caller, UUID carId, ResourceNames.SpotName spot,
+                                         Reservations.SpotFacts facts, BookingWindow window, String requestId, Instant now)
+            throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, BOOK)) {
+            int i = 1;
+            ps.setObject(i++, carId);
+            ps.setObject(i++, caller);
+            ps.setObject(i++, spot.spotId());
+            ps.setObject(i++, spot.lotId());
+            ps.setObject(i++, caller);
+            ps.setObject(i++, carId);
+            ps.setObject(i++, spot.spotId());
+            ps.setObject(i++, spot.lotId());
+            ps.setTimestamp(i++, Timestamp.from(window.start()));
+            ps.setTimestamp(i++, Timestamp.from(window.end()));
+            ps.setString(i++, requestId.isEmpty() ? null : requestId);
+            ps.setTimestamp(i++, Timestamp.from(now));
+            ps.setTimestamp(i, Timestamp.from(now));
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw ApiException.notFound(ResourceNames.name(ResourceNames.CARS, carId));
+                if (rs.next()) {
+                    return new Reservations.Row(rs.getObject(1, UUID.class), caller, carId, spot.spotId(), spot.lotId(),
+                            rs.getString(2), window.start(), window.end(), "CONFIRMED", null, null, null, null, null, 0, null,
+                            null, false, null, now, now, facts.zone(), facts.lotName(), facts.floor(), facts.code());
                 }
-                plate = rs.getString(1);
-            }
-        }
-        // The same for the spot against DeleteSpot and a lot closing meanwhile.
-        Reservations.SpotFacts locked = reservations.spotFacts(connection, spot.lotId(), spot.spotId(), true)
-                .orElseThrow(() -> ApiException.notFound(spot.toString()));
-        if (!locked.spotUsable() || !locked.lotOpen()) {
-            throw ApiException.invalid("spot", "is out of service or its lot does not take reservations now");
-        }
-        UUID id;
-        try (PreparedStatement ps = Db.prepare(connection, "INSERT INTO reservations (user_id, car_id, spot_id, lot_id, "
-                + "plate_normalized, period, request_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, tstzrange(?, ?), ?, ?, ?) "
-                + "RETURNING id")) {
-            ps.setObject(1, caller);
-            ps.setObject(2, carId);
-            ps.setObject(3, spot.spotId());
-            ps.setObject(4, spot.lotId());
-            ps.setString(5, plate);
-            ps.setTimestamp(6, Timestamp.from(window.start()));
-            ps.setTimestamp(7, Timestamp.from(window.end()));
-            ps.setString(8, requestId.isEmpty() ? null : requestId);
-            ps.setTimestamp(9, Timestamp.from(now));
-            ps.setTimestamp(10, Timestamp.from(now));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                id = rs.getObject(1, UUID.class);
             }
         } catch (SQLException e) {
             if ("23P01".equals(e.getSQLState())) {
@@ -197,7 +197,22 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             }
             throw e;
         }
-        return reservations.byId(connection, id, now, false).orElseThrow();
+        // Nothing inserted: the car is not the caller's (or was deleted), or the spot went out of service.
+        if (!carOfCaller(connection, carId, caller)) {
+            throw ApiException.notFound(ResourceNames.name(ResourceNames.CARS, carId));
+        }
+        throw ApiException.invalid("spot", "is out of service or its lot does not take reservations now");
+    }
+
+    private static boolean carOfCaller(Connection connection, UUID carId, UUID caller) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection,
+                "SELECT 1 FROM cars WHERE id = ? AND user_id = ? AND deleted_at IS NULL")) {
+            ps.setObject(1, carId);
+            ps.setObject(2, caller);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     private static Optional<Reservations.Row> byRequestId(Connection connection, UUID user, String requestId, Instant now)

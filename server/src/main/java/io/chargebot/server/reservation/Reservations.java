@@ -65,7 +65,7 @@ public final class Reservations {
 
     /** What booking needs to know about a spot and its lot. */
     public record SpotFacts(UUID spotId, UUID lotId, boolean spotUsable, boolean lotOpen, ZoneId zone,
-                            Map<DayOfWeek, BookingWindow.Hours> hours) {}
+                            Map<DayOfWeek, BookingWindow.Hours> hours, String lotName, String floor, String code) {}
 
     public static Row row(ResultSet rs) throws SQLException {
         BigDecimal energy = rs.getBigDecimal("energy_delivered_kwh");
@@ -155,22 +155,31 @@ public final class Reservations {
         return Date.newBuilder().setYear(date.getYear()).setMonth(date.getMonthValue()).setDay(date.getDayOfMonth()).build();
     }
 
-    /** The spot (not deleted) and its lot, with the lot's opening hours; empty when the spot does not exist. */
-    public Optional<SpotFacts> spotFacts(Connection connection, UUID lotId, UUID spotId, boolean lockSpot) throws SQLException {
-        SpotFacts facts = null;
-        try (PreparedStatement ps = Db.prepare(connection, "SELECT s.enabled, l.open, l.time_zone FROM spots s "
-                + "JOIN parking_lots l ON l.id = s.lot_id WHERE s.id = ? AND s.lot_id = ? AND s.deleted_at IS NULL"
-                + (lockSpot ? " FOR SHARE OF s" : ""))) {
+    /** The spot (not deleted) and its lot, with the lot's opening hours, in one round trip; empty when the spot does not exist. */
+    public Optional<SpotFacts> spotFacts(Connection connection, UUID lotId, UUID spotId) throws SQLException {
+        // Each weekday's hours packed as day * 10^8 + open * 10^4 + close, so one round trip carries them.
+        try (PreparedStatement ps = Db.prepare(connection, "SELECT s.enabled, l.open, l.time_zone, l.display_name, s.floor, "
+                + "s.code, (SELECT array_agg(h.day_of_week * 100000000 + h.open_minute * 10000 + h.close_minute) "
+                + "FROM parking_lot_hours h WHERE h.lot_id = l.id) AS hours "
+                + "FROM spots s JOIN parking_lots l ON l.id = s.lot_id WHERE s.id = ? AND s.lot_id = ? AND s.deleted_at IS NULL")) {
             ps.setObject(1, spotId);
             ps.setObject(2, lotId);
             try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    facts = new SpotFacts(spotId, lotId, rs.getBoolean(1), rs.getBoolean(2), ZoneId.of(rs.getString(3)),
-                            hours(connection, lotId));
+                if (!rs.next()) {
+                    return Optional.empty();
                 }
+                Map<DayOfWeek, BookingWindow.Hours> hours = new EnumMap<>(DayOfWeek.class);
+                java.sql.Array packed = rs.getArray("hours");
+                if (packed != null) {
+                    for (Object value : (Object[]) packed.getArray()) {
+                        int v = ((Number) value).intValue();
+                        hours.put(DayOfWeek.of(v / 100_000_000), new BookingWindow.Hours(v / 10_000 % 10_000, v % 10_000));
+                    }
+                }
+                return Optional.of(new SpotFacts(spotId, lotId, rs.getBoolean(1), rs.getBoolean(2), ZoneId.of(rs.getString(3)),
+                        hours, rs.getString(4), rs.getString(5), rs.getString(6)));
             }
         }
-        return Optional.ofNullable(facts);
     }
 
     /** Opening hours of a lot per weekday; a weekday without a row is closed. */
