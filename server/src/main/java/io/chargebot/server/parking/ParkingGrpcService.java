@@ -1,18 +1,29 @@
 package io.chargebot.server.parking;
 
+import com.google.protobuf.Empty;
 import com.google.type.DayOfWeek;
 import com.google.type.LatLng;
 import com.google.type.TimeOfDay;
+import io.chargebot.common.v1.ErrorReason;
 import io.chargebot.parking.v1.BusinessHours;
+import io.chargebot.parking.v1.CreateParkingLotRequest;
+import io.chargebot.parking.v1.CreateSpotRequest;
+import io.chargebot.parking.v1.DeleteSpotRequest;
 import io.chargebot.parking.v1.GetParkingLotRequest;
 import io.chargebot.parking.v1.ListParkingLotsRequest;
 import io.chargebot.parking.v1.ListParkingLotsResponse;
 import io.chargebot.parking.v1.ParkingLot;
 import io.chargebot.parking.v1.ParkingServiceGrpc;
 import io.chargebot.parking.v1.Spot;
+import io.chargebot.parking.v1.UpdateParkingLotRequest;
+import io.chargebot.parking.v1.UpdateSpotRequest;
 import io.chargebot.server.auth.Access;
+import io.chargebot.server.auth.Role;
 import io.chargebot.server.error.ApiException;
 import io.chargebot.server.error.Violations;
+import io.chargebot.server.geocode.GeocodedPlace;
+import io.chargebot.server.geocode.Geocoder;
+import io.chargebot.server.grpc.FieldMasks;
 import io.chargebot.server.grpc.PageTokens;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.grpc.ResourceNames;
@@ -21,9 +32,14 @@ import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 
-/** ParkingService: nearest-first lot search and lot details (seed 000). Open to every caller. */
+/**
+ * ParkingService: nearest-first lot search from a coordinate or a place name, and lot details
+ * (seed 000), open to every caller; lot and spot management for admins.
+ */
 @Singleton
 final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase {
 
@@ -35,10 +51,14 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
 
     private final ParkingLotRepository repository;
     private final PageTokens pageTokens;
+    private final Geocoder geocoder;
+    private final ParkingLotWriter writer;
 
-    ParkingGrpcService(ParkingLotRepository repository, PageTokens pageTokens) {
+    ParkingGrpcService(ParkingLotRepository repository, PageTokens pageTokens, Geocoder geocoder, ParkingLotWriter writer) {
         this.repository = repository;
         this.pageTokens = pageTokens;
+        this.geocoder = geocoder;
+        this.writer = writer;
     }
 
     @Override
@@ -72,25 +92,35 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
         violations.check(request.getPageToken().length() <= 512, "page_token", "is not a token issued by this server");
         violations.throwIfAny();
 
-        if (request.getOriginCase() == ListParkingLotsRequest.OriginCase.PLACE_QUERY) {
-            // Geocoding a place name needs the geocoder port (Naver/Kakao local search), which
-            // arrives with the parking search issue; until then the method says so plainly.
-            throw new ApiException(Status.Code.UNIMPLEMENTED, io.chargebot.common.v1.ErrorReason.FAILED_PRECONDITION,
-                    "place_query search is not available on this server yet; search by location");
-        }
-
-        // A token is bound to the origin and radius; the position is (KNN chord, lot id) of the last lot.
-        String query = "ListParkingLots:" + Double.doubleToLongBits(latitude) + ':' + Double.doubleToLongBits(longitude)
+        // A token is bound to the origin (or the place query) and radius; the position is (KNN chord,
+        // lot id) of the last lot. A place query's token also carries the geocoded origin, so later
+        // pages search from the same point without asking the geocoder again.
+        boolean byPlace = request.getOriginCase() == ListParkingLotsRequest.OriginCase.PLACE_QUERY;
+        String placeQuery = request.getPlaceQuery().strip();
+        String query = byPlace
+                ? "ListParkingLots:place:" + radius + ':' + placeQuery
+                : "ListParkingLots:" + Double.doubleToLongBits(latitude) + ':' + Double.doubleToLongBits(longitude)
                 + ':' + radius;
         double afterChord = -1;
         UUID afterId = NIL;
         if (!request.getPageToken().isEmpty()) {
             ByteBuffer position = pageTokens.decode(request.getPageToken(), query);
-            if (position.remaining() != 24) {
+            if (position.remaining() != (byPlace ? 40 : 24)) {
                 throw ApiException.invalid("page_token", "is not a token issued by this server");
+            }
+            if (byPlace) {
+                latitude = position.getDouble();
+                longitude = position.getDouble();
             }
             afterChord = position.getDouble();
             afterId = new UUID(position.getLong(), position.getLong());
+        } else if (byPlace) {
+            GeocodedPlace place = geocoder.geocode(placeQuery).orElseThrow(() -> new ApiException(Status.Code.NOT_FOUND,
+                    ErrorReason.RESOURCE_NOT_FOUND, "place_query: no place matches \"" + placeQuery
+                    + "\"; try a station, landmark or street address, or search by location",
+                    List.of(), Map.of("place_query", placeQuery), null));
+            latitude = place.latitude();
+            longitude = place.longitude();
         }
 
         ParkingLotRepository.Page page = repository.nearest(latitude, longitude, radius, afterChord, afterId, pageSize);
@@ -102,7 +132,11 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
         }
         if (page.more()) {
             ParkingLotRepository.Lot last = lots.get(lots.size() - 1);
-            response.setNextPageToken(pageTokens.encode(query, ByteBuffer.allocate(24).putDouble(last.chord())
+            ByteBuffer position = ByteBuffer.allocate(byPlace ? 40 : 24);
+            if (byPlace) {
+                position.putDouble(latitude).putDouble(longitude);
+            }
+            response.setNextPageToken(pageTokens.encode(query, position.putDouble(last.chord())
                     .putLong(last.id().getMostSignificantBits()).putLong(last.id().getLeastSignificantBits()).array()));
         }
         observer.onNext(response.build());
@@ -113,8 +147,88 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
     @Access(anonymous = true)
     public void getParkingLot(GetParkingLotRequest request, StreamObserver<ParkingLot> observer) {
         UUID id = ResourceNames.parseParkingLot(request.getName(), "name");
-        ParkingLotRepository.LotDetail detail =
-                repository.get(id).orElseThrow(() -> ApiException.notFound(request.getName()));
+        observer.onNext(lotResource(id, request.getName()));
+        observer.onCompleted();
+    }
+
+    @Override
+    @Access(Role.ADMIN)
+    public void createParkingLot(CreateParkingLotRequest request, StreamObserver<ParkingLot> observer) {
+        Violations violations = new Violations();
+        ParkingLotInput.Lot lot = ParkingLotInput.lot(request.getParkingLot(), ParkingLotInput.LOT_FIELDS, true,
+                "parking_lot.", violations);
+        violations.throwIfAny();
+        UUID id = writer.createLot(lot);
+        observer.onNext(lotResource(id, ResourceNames.parkingLot(id)));
+        observer.onCompleted();
+    }
+
+    /** Updates the masked fields; an empty business_hours list in the mask closes the lot on every weekday. */
+    @Override
+    @Access(Role.ADMIN)
+    public void updateParkingLot(UpdateParkingLotRequest request, StreamObserver<ParkingLot> observer) {
+        Violations violations = new Violations();
+        UUID id = collect(violations, () -> ResourceNames.parseParkingLot(request.getParkingLot().getName(), "parking_lot.name"));
+        List<String> fields = collect(violations,
+                () -> FieldMasks.paths(request.getUpdateMask(), ParkingLotInput.LOT_FIELDS, "update_mask"));
+        ParkingLotInput.Lot lot = ParkingLotInput.lot(request.getParkingLot(), fields == null ? List.of() : fields, false,
+                "parking_lot.", violations);
+        violations.throwIfAny();
+        writer.updateLot(id, lot, fields);
+        observer.onNext(lotResource(id, ResourceNames.parkingLot(id)));
+        observer.onCompleted();
+    }
+
+    @Override
+    @Access(Role.ADMIN)
+    public void createSpot(CreateSpotRequest request, StreamObserver<Spot> observer) {
+        Violations violations = new Violations();
+        UUID lotId = collect(violations, () -> ResourceNames.parseParkingLot(request.getParent(), "parent"));
+        ParkingLotInput.SpotFields spot = ParkingLotInput.spot(request.getSpot(), ParkingLotInput.SPOT_FIELDS, "spot.",
+                violations);
+        violations.throwIfAny();
+        observer.onNext(spotProto(lotId, writer.createSpot(lotId, spot)));
+        observer.onCompleted();
+    }
+
+    @Override
+    @Access(Role.ADMIN)
+    public void updateSpot(UpdateSpotRequest request, StreamObserver<Spot> observer) {
+        Violations violations = new Violations();
+        ResourceNames.SpotName name = collect(violations, () -> ResourceNames.parseSpot(request.getSpot().getName(), "spot.name"));
+        List<String> fields = collect(violations,
+                () -> FieldMasks.paths(request.getUpdateMask(), ParkingLotInput.SPOT_FIELDS, "update_mask"));
+        ParkingLotInput.SpotFields spot = ParkingLotInput.spot(request.getSpot(), fields == null ? List.of() : fields,
+                "spot.", violations);
+        violations.throwIfAny();
+        observer.onNext(spotProto(name.lotId(), writer.updateSpot(name, spot, fields)));
+        observer.onCompleted();
+    }
+
+    @Override
+    @Access(Role.ADMIN)
+    public void deleteSpot(DeleteSpotRequest request, StreamObserver<Empty> observer) {
+        writer.deleteSpot(ResourceNames.parseSpot(request.getName(), "name"));
+        observer.onNext(Empty.getDefaultInstance());
+        observer.onCompleted();
+    }
+
+    /** The value of {@code parse}, or null with its field violations added to {@code violations}. */
+    private static <T> T collect(Violations violations, Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (ApiException e) {
+            if (e.violations().isEmpty()) {
+                throw e;
+            }
+            e.violations().forEach(v -> violations.add(v.field(), v.description()));
+            return null;
+        }
+    }
+
+    /** The whole lot as GetParkingLot returns it: hours, spots, free spot count, times. */
+    private ParkingLot lotResource(UUID id, String name) {
+        ParkingLotRepository.LotDetail detail = repository.get(id).orElseThrow(() -> ApiException.notFound(name));
         ParkingLot.Builder lot = toProto(detail.lot());
         for (ParkingLotRepository.Hours hours : detail.hours()) {
             lot.addBusinessHours(BusinessHours.newBuilder()
@@ -123,16 +237,20 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
                     .setCloseTime(timeOfDay(hours.closeMinute())));
         }
         for (ParkingLotRepository.Spot spot : detail.spots()) {
-            lot.addSpots(Spot.newBuilder()
-                    .setName(ResourceNames.spot(detail.lot().id(), spot.id()))
-                    .setFloor(spot.floor())
-                    .setCode(spot.code())
-                    .setXMeters(spot.xMeters())
-                    .setYMeters(spot.yMeters())
-                    .setEnabled(spot.enabled()));
+            lot.addSpots(spotProto(detail.lot().id(), spot));
         }
-        observer.onNext(lot.build());
-        observer.onCompleted();
+        return lot.build();
+    }
+
+    private static Spot spotProto(UUID lotId, ParkingLotRepository.Spot spot) {
+        return Spot.newBuilder()
+                .setName(ResourceNames.spot(lotId, spot.id()))
+                .setFloor(spot.floor())
+                .setCode(spot.code())
+                .setXMeters(spot.xMeters())
+                .setYMeters(spot.yMeters())
+                .setEnabled(spot.enabled())
+                .build();
     }
 
     private static ParkingLot.Builder toProto(ParkingLotRepository.Lot lot) {

@@ -1,5 +1,6 @@
 package io.chargebot.server.social;
 
+import io.chargebot.server.testing.CapturedOutput;
 import io.chargebot.server.testing.FakeProvider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

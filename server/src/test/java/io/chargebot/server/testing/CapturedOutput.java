@@ -1,4 +1,4 @@
-package io.chargebot.server.social;
+package io.chargebot.server.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -6,12 +6,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** Copies everything written to System.out (where the server's log goes) while open. */
-final class CapturedOutput implements AutoCloseable {
+public final class CapturedOutput implements AutoCloseable {
 
     private final PrintStream original = System.out;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
-    CapturedOutput() {
+    public CapturedOutput() {
         OutputStream tee = new OutputStream() {
             @Override
             public void write(int b) {
@@ -32,7 +32,7 @@ final class CapturedOutput implements AutoCloseable {
         System.setOut(new PrintStream(tee, true, StandardCharsets.UTF_8));
     }
 
-    String text() {
+    public String text() {
         System.out.flush();
         synchronized (captured) {
             return captured.toString(StandardCharsets.UTF_8);
