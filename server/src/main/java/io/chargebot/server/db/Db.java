@@ -41,6 +41,26 @@ public final class Db {
     }
 
     /**
+     * Runs {@code work} — a single data-changing statement, atomic by itself, plus at most reads —
+     * in auto-commit mode: one round trip less than {@link #transaction} (no COMMIT). Serialization
+     * failures and deadlocks are retried like there, so {@code work} must be repeatable.
+     */
+    public <T> T statement(Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            Deadlines.checkNotExpired();
+            try (Connection connection = dataSource.getConnection();
+                 CancelOnDeadline ignored = CancelOnDeadline.watch(connection, dataSource)) {
+                return work.run(connection);
+            } catch (SQLException e) {
+                if (attempt < MAX_ATTEMPTS && isRetryable(e)) {
+                    continue;
+                }
+                throw new DataAccessException(e);
+            }
+        }
+    }
+
+    /**
      * Runs {@code work} in one transaction: all of it commits or none of it does. Serialization
      * failures (40001) and deadlocks (40P01) are retried a few times, so {@code work} must be
      * repeatable.

@@ -129,22 +129,20 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
 
         Reservations.Row booked;
         try {
-            booked = db.transaction(connection -> book(connection, caller, carId, spot, facts, window, requestId, now));
+            // One statement, atomic on its own: no transaction round trips around it.
+            booked = db.statement(connection -> book(connection, caller, carId, spot, facts, window, requestId, now));
         } catch (DuplicateRequest e) {
             booked = db.read(connection -> byRequestId(connection, caller, requestId, now)).orElseThrow();
             requireSameRequest(booked, carId, spot, window);
         } catch (Overlap e) {
-            // A retry of a booking that succeeded overlaps its own first attempt: answer with that one.
-            Optional<Reservations.Row> earlier = requestId.isEmpty() ? Optional.empty()
-                    : db.read(connection -> byRequestId(connection, caller, requestId, now));
-            if (earlier.isPresent()) {
-                requireSameRequest(earlier.get(), carId, spot, window);
-                booked = earlier.get();
-            } else {
-                List<ReservationConflict> conflicts = db.read(connection -> reservations.conflicts(connection, spot.spotId(),
-                        carId, null, window.start(), window.end(), caller));
-                throw conflict(conflicts, facts.zone());
+            Reservations.Conflicts found = db.read(connection -> reservations.conflicts(connection, spot.spotId(),
+                    carId, null, window.start(), window.end(), caller, requestId.isEmpty() ? null : requestId));
+            if (found.sameRequest() == null) {
+                throw conflict(found.conflicts(), facts.zone());
             }
+            // A retry of a booking that succeeded overlaps its own first attempt: answer with that one.
+            booked = db.read(connection -> reservations.byId(connection, found.sameRequest(), now, false)).orElseThrow();
+            requireSameRequest(booked, carId, spot, window);
         }
         observer.onNext(Reservations.toProto(booked));
         observer.onCompleted();

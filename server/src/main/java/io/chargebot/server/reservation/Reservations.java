@@ -197,6 +197,9 @@ public final class Reservations {
         return hours;
     }
 
+    /** Overlapping active windows, and the reservation among them made with a given request id, if any. */
+    public record Conflicts(List<ReservationConflict> conflicts, @Nullable UUID sameRequest) {}
+
     /**
      * Active windows overlapping {@code [start, end)} at the spot and, when given, of the car or of
      * any car with the plate. The reservation's name is included only when it is {@code viewer}'s.
@@ -204,8 +207,16 @@ public final class Reservations {
     public List<ReservationConflict> conflicts(Connection connection, UUID spotId, @Nullable UUID carId,
                                                @Nullable String plate, Instant start, Instant end, @Nullable UUID viewer)
             throws SQLException {
+        return conflicts(connection, spotId, carId, plate, start, end, viewer, null).conflicts();
+    }
+
+    /** Like the above; also tells which one, if any, {@code viewer} made with {@code requestId}. */
+    public Conflicts conflicts(Connection connection, UUID spotId, @Nullable UUID carId, @Nullable String plate,
+                               Instant start, Instant end, @Nullable UUID viewer, @Nullable String requestId)
+            throws SQLException {
         List<ReservationConflict> conflicts = new ArrayList<>();
-        String sql = "SELECT id, user_id, lower(period), upper(period), spot_id = ? AS same_spot FROM reservations "
+        UUID sameRequest = null;
+        String sql = "SELECT id, user_id, lower(period), upper(period), spot_id = ? AS same_spot, request_id FROM reservations "
                 + "WHERE status IN " + ACTIVE + " AND period && tstzrange(?, ?) AND (spot_id = ?"
                 + (carId != null ? " OR car_id = ?" : "") + (plate != null ? " OR plate_normalized = ?" : "")
                 + ") ORDER BY lower(period), id LIMIT 20";
@@ -223,17 +234,22 @@ public final class Reservations {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    UUID id = rs.getObject(1, UUID.class);
+                    boolean own = viewer != null && viewer.equals(rs.getObject(2, UUID.class));
+                    if (own && requestId != null && requestId.equals(rs.getString("request_id"))) {
+                        sameRequest = id;
+                    }
                     ReservationConflict.Builder c = ReservationConflict.newBuilder()
                             .setScope(rs.getBoolean("same_spot") ? ConflictScope.CONFLICT_SCOPE_SPOT : ConflictScope.CONFLICT_SCOPE_CAR)
                             .setStartTime(ProtoTime.timestamp(rs.getTimestamp(3).toInstant()))
                             .setEndTime(ProtoTime.timestamp(rs.getTimestamp(4).toInstant()));
-                    if (viewer != null && viewer.equals(rs.getObject(2, UUID.class))) {
-                        c.setReservation(ResourceNames.name(ResourceNames.RESERVATIONS, rs.getObject(1, UUID.class)));
+                    if (own) {
+                        c.setReservation(ResourceNames.name(ResourceNames.RESERVATIONS, id));
                     }
                     conflicts.add(c.build());
                 }
             }
         }
-        return conflicts;
+        return new Conflicts(conflicts, sameRequest);
     }
 }
