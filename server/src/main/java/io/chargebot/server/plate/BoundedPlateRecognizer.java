@@ -44,6 +44,11 @@ final class BoundedPlateRecognizer implements PlateRecognizer {
         }
     }
 
+    /** The bounded recogniser. */
+    PlateRecognizer delegate() {
+        return delegate;
+    }
+
     @Override
     public String toString() {
         return delegate + " (at most " + limit + " at once)";
