@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>PNG: a text chunk ({@code tEXt}, {@code zTXt} or {@code iTXt}) with keyword {@code plate}, e.g.
- *       {@code exiftool -PNG:plate="12가 3456" photo.png} or Pillow's {@code PngInfo.add_text("plate", ...)};</li>
+ *       written with Pillow's {@code PngInfo.add_text("plate", "12가 3456")};</li>
  *   <li>JPEG: a comment ({@code COM} segment, UTF-8) {@code plate=12가 3456} (or {@code plate: ...}), e.g.
  *       {@code exiftool -Comment="plate=12가 3456" photo.jpg}.</li>
  * </ul>
