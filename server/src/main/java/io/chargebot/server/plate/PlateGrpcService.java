@@ -4,16 +4,21 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import io.chargebot.common.v1.ErrorReason;
+import io.chargebot.plate.v1.MatchPlateRequest;
+import io.chargebot.plate.v1.MatchPlateResponse;
 import io.chargebot.plate.v1.PlateCandidate;
 import io.chargebot.plate.v1.PlateServiceGrpc;
 import io.chargebot.plate.v1.RecognizePlateRequest;
 import io.chargebot.plate.v1.RecognizePlateResponse;
+import io.chargebot.plate.v1.VerifyPlateRequest;
+import io.chargebot.plate.v1.VerifyPlateResponse;
 import io.chargebot.server.auth.Access;
 import io.chargebot.server.auth.Role;
 import io.chargebot.server.car.Plates;
 import io.chargebot.server.error.ApiException;
 import io.chargebot.server.error.FieldViolation;
 import io.chargebot.server.error.Violations;
+import io.chargebot.server.reservation.PlateChecks;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
@@ -24,7 +29,8 @@ import java.util.Set;
 
 /**
  * PlateService (seed 003): RecognizePlate reads the plate in a photo through the configured
- * {@link PlateRecognizer}. VerifyPlate and MatchPlate are not implemented here yet (UNIMPLEMENTED).
+ * {@link PlateRecognizer}; VerifyPlate and MatchPlate check a plate against reservations
+ * ({@link PlateChecks}, in the reservation package, which owns that table).
  *
  * <p>RecognizePlate checks the photo before any provider sees it: {@code image} is required,
  * at most {@value #MAX_IMAGE_BYTES} bytes (larger: INVALID_ARGUMENT / PAYLOAD_TOO_LARGE, as
@@ -45,10 +51,29 @@ final class PlateGrpcService extends PlateServiceGrpc.PlateServiceImplBase {
     /** The scope a SERVICE caller (a lot camera worker) needs for RecognizePlate. */
     static final String RECOGNIZE_SCOPE = "plate.recognize";
 
-    private final PlateRecognizer recognizer;
+    /** The scope a SERVICE caller (a lot camera worker) needs for MatchPlate. */
+    static final String MATCH_SCOPE = "plate.match";
 
-    PlateGrpcService(PlateRecognizer recognizer) {
+    private final PlateRecognizer recognizer;
+    private final PlateChecks checks;
+
+    PlateGrpcService(PlateRecognizer recognizer, PlateChecks checks) {
         this.recognizer = requireNonNull(recognizer, "recognizer");
+        this.checks = requireNonNull(checks, "checks");
+    }
+
+    @Override
+    @Access({Role.USER, Role.ADMIN})
+    public void verifyPlate(VerifyPlateRequest request, StreamObserver<VerifyPlateResponse> observer) {
+        observer.onNext(checks.verify(request));
+        observer.onCompleted();
+    }
+
+    @Override
+    @Access(value = {Role.ADMIN, Role.SERVICE}, scope = MATCH_SCOPE)
+    public void matchPlate(MatchPlateRequest request, StreamObserver<MatchPlateResponse> observer) {
+        observer.onNext(checks.match(request));
+        observer.onCompleted();
     }
 
     @Override
