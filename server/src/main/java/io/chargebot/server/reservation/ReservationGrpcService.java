@@ -578,7 +578,9 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
                                       ResourceNames.SpotName spot, Instant now) throws SQLException {
         ZoneId zone;
         boolean open;
-        try (PreparedStatement ps = Db.prepare(connection, "SELECT time_zone, open FROM parking_lots WHERE id = ?")) {
+        BookingWindow.Hours hours;
+        try (PreparedStatement ps = Db.prepare(connection, "SELECT l.time_zone, l.open, " + Reservations.PACKED_HOURS
+                + " FROM parking_lots l WHERE l.id = ?")) {
             ps.setObject(1, lotId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -586,6 +588,7 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
                 }
                 zone = ZoneId.of(rs.getString(1));
                 open = rs.getBoolean(2);
+                hours = Reservations.unpackHours(rs.getArray(3)).get(date.getDayOfWeek());
             }
         }
         Availability.Builder availability = Availability.newBuilder().setParkingLot(request.getParkingLot())
@@ -610,7 +613,6 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
                 throw ApiException.notFound(request.getSpot());
             }
         }
-        BookingWindow.Hours hours = Reservations.hours(connection, lotId).get(date.getDayOfWeek());
         if (!open || hours == null) {
             return availability.build();
         }

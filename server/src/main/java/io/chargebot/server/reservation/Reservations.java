@@ -157,41 +157,35 @@ public final class Reservations {
 
     /** The spot (not deleted) and its lot, with the lot's opening hours, in one round trip; empty when the spot does not exist. */
     public Optional<SpotFacts> spotFacts(Connection connection, UUID lotId, UUID spotId) throws SQLException {
-        // Each weekday's hours packed as day * 10^8 + open * 10^4 + close, so one round trip carries them.
         try (PreparedStatement ps = Db.prepare(connection, "SELECT s.enabled, l.open, l.time_zone, l.display_name, s.floor, "
-                + "s.code, (SELECT array_agg(h.day_of_week * 100000000 + h.open_minute * 10000 + h.close_minute) "
-                + "FROM parking_lot_hours h WHERE h.lot_id = l.id) AS hours "
-                + "FROM spots s JOIN parking_lots l ON l.id = s.lot_id WHERE s.id = ? AND s.lot_id = ? AND s.deleted_at IS NULL")) {
+                + "s.code, " + PACKED_HOURS + " AS hours FROM spots s JOIN parking_lots l ON l.id = s.lot_id WHERE s.id = ? AND s.lot_id = ? AND s.deleted_at IS NULL")) {
             ps.setObject(1, spotId);
             ps.setObject(2, lotId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                Map<DayOfWeek, BookingWindow.Hours> hours = new EnumMap<>(DayOfWeek.class);
-                java.sql.Array packed = rs.getArray("hours");
-                if (packed != null) {
-                    for (Object value : (Object[]) packed.getArray()) {
-                        int v = ((Number) value).intValue();
-                        hours.put(DayOfWeek.of(v / 100_000_000), new BookingWindow.Hours(v / 10_000 % 10_000, v % 10_000));
-                    }
-                }
+                Map<DayOfWeek, BookingWindow.Hours> hours = unpackHours(rs.getArray("hours"));
                 return Optional.of(new SpotFacts(spotId, lotId, rs.getBoolean(1), rs.getBoolean(2), ZoneId.of(rs.getString(3)),
                         hours, rs.getString(4), rs.getString(5), rs.getString(6)));
             }
         }
     }
 
-    /** Opening hours of a lot per weekday; a weekday without a row is closed. */
-    public static Map<DayOfWeek, BookingWindow.Hours> hours(Connection connection, UUID lotId) throws SQLException {
+    /**
+     * A scalar subquery giving lot {@code l}'s opening hours in one value: per weekday
+     * {@code day * 10^8 + open * 10^4 + close}; read it with {@link #unpackHours}.
+     */
+    static final String PACKED_HOURS = "(SELECT array_agg(h.day_of_week * 100000000 + h.open_minute * 10000 + h.close_minute) "
+            + "FROM parking_lot_hours h WHERE h.lot_id = l.id)";
+
+    /** Opening hours per weekday from {@link #PACKED_HOURS}; a weekday without hours is closed. */
+    static Map<DayOfWeek, BookingWindow.Hours> unpackHours(@Nullable java.sql.Array packed) throws SQLException {
         Map<DayOfWeek, BookingWindow.Hours> hours = new EnumMap<>(DayOfWeek.class);
-        try (PreparedStatement ps = Db.prepare(connection,
-                "SELECT day_of_week, open_minute, close_minute FROM parking_lot_hours WHERE lot_id = ?")) {
-            ps.setObject(1, lotId);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    hours.put(DayOfWeek.of(rs.getInt(1)), new BookingWindow.Hours(rs.getInt(2), rs.getInt(3)));
-                }
+        if (packed != null) {
+            for (Object value : (Object[]) packed.getArray()) {
+                int v = ((Number) value).intValue();
+                hours.put(DayOfWeek.of(v / 100_000_000), new BookingWindow.Hours(v / 10_000 % 10_000, v % 10_000));
             }
         }
         return hours;
