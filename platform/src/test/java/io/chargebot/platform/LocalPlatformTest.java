@@ -41,10 +41,12 @@ class LocalPlatformTest {
     private static final HttpClient http = HttpClient.newHttpClient();
 
     private static final String ADMIN_PASSWORD = "platform test admin passphrase";
+    private static final String DRIVER_PASSWORD = "platform test driver passphrase";
 
     @BeforeAll
     static void start() {
         System.setProperty("chargebot.admin.password", ADMIN_PASSWORD);
+        System.setProperty("chargebot.demo-driver.password", DRIVER_PASSWORD);
         platform = LocalPlatform.start(new LocalPlatform.Options(0, 0, true, TestDatabases.create()));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", platform.grpcPort()).usePlaintext().build();
     }
@@ -54,6 +56,28 @@ class LocalPlatformTest {
         channel.shutdownNow();
         platform.close();
         System.clearProperty("chargebot.admin.password");
+        System.clearProperty("chargebot.demo-driver.password");
+    }
+
+    @Test
+    void theDemoDriverHasACarAndUpcomingReservations() {
+        String token = io.chargebot.auth.v1.AuthServiceGrpc.newBlockingStub(channel).signIn(io.chargebot.auth.v1.SignInRequest
+                .newBuilder().setLoginId("driver").setPassword(DRIVER_PASSWORD).build()).getTokens().getAccessToken();
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        io.grpc.ClientInterceptor bearer = io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers);
+        assertThat(io.chargebot.car.v1.CarServiceGrpc.newBlockingStub(channel).withInterceptors(bearer)
+                .listCars(io.chargebot.car.v1.ListCarsRequest.getDefaultInstance()).getCarsList())
+                .extracting(io.chargebot.car.v1.Car::getNormalizedPlate).containsExactly("12가3456");
+        java.util.List<io.chargebot.reservation.v1.Reservation> reservations = io.chargebot.reservation.v1.ReservationServiceGrpc
+                .newBlockingStub(channel).withInterceptors(bearer)
+                .listReservations(io.chargebot.reservation.v1.ListReservationsRequest.getDefaultInstance()).getReservationsList();
+        assertThat(reservations).hasSize(3).allSatisfy(r -> {
+            assertThat(r.getStatus()).isEqualTo(io.chargebot.reservation.v1.ReservationStatus.RESERVATION_STATUS_CONFIRMED);
+            assertThat(r.getStartTime().getSeconds()).isGreaterThan(java.time.Instant.now().getEpochSecond());
+            assertThat(r.getLocalStartTime().getHours()).isBetween(9, 21);
+        });
+        assertThat(reservations).extracting(io.chargebot.reservation.v1.Reservation::getParkingLot).doesNotHaveDuplicates();
     }
 
     @Test

@@ -79,6 +79,16 @@ public final class Passwords {
         }
     }
 
+    /** A random 16-character password for generated local accounts (no look-alike characters). */
+    public String generate() {
+        String alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        StringBuilder out = new StringBuilder(16);
+        for (int i = 0; i < 16; i++) {
+            out.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return out.toString();
+    }
+
     /** argon2id PHC string of {@code password} with a fresh salt. */
     public String hash(String password) {
         byte[] salt = new byte[SALT_BYTES];

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 @Singleton
 @Requires(property = "chargebot.demo-data.enabled", value = "true")
-final class DemoData {
+public final class DemoData {
 
     private static final Logger logger = LoggerFactory.getLogger(DemoData.class);
 
@@ -83,8 +83,8 @@ final class DemoData {
         }
     }
 
-    /** Inserts the demo lots if there are no lots yet; returns how many were inserted. */
-    int load() {
+    /** Inserts the demo lots if there are no lots yet (safe to call again); returns how many were inserted. */
+    public int load() {
         return db.transaction(connection -> {
             try (PreparedStatement lock = connection.prepareStatement("LOCK TABLE parking_lots IN EXCLUSIVE MODE");
                  PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM parking_lots")) {

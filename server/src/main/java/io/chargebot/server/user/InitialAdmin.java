@@ -11,7 +11,6 @@ import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.runtime.event.annotation.EventListener;
 import jakarta.inject.Singleton;
-import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Map;
@@ -69,7 +68,7 @@ final class InitialAdmin {
                 throw new ConfigurationException("no admin account exists: set CHARGEBOT_ADMIN_LOGIN_ID and "
                         + "CHARGEBOT_ADMIN_PASSWORD for the first start");
             }
-            chosen = randomPassword();
+            chosen = passwords.generate();
         }
         passwords.checkPolicy(chosen, "CHARGEBOT_ADMIN_PASSWORD");
         String hash = passwords.hash(chosen);
@@ -86,15 +85,5 @@ final class InitialAdmin {
         } else {
             logger.info("Created the initial admin account '{}' (users/{})", loginId, id);
         }
-    }
-
-    private static String randomPassword() {
-        String alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        SecureRandom random = new SecureRandom();
-        StringBuilder out = new StringBuilder(16);
-        for (int i = 0; i < 16; i++) {
-            out.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return out.toString();
     }
 }

@@ -1,0 +1,155 @@
+package io.chargebot.server.demo;
+
+import io.chargebot.server.auth.Passwords;
+import io.chargebot.server.auth.Role;
+import io.chargebot.server.config.RuntimeProfile;
+import io.chargebot.server.db.Db;
+import io.chargebot.server.parking.DemoData;
+import io.chargebot.server.reservation.BookingWindow;
+import io.chargebot.server.user.Users;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.context.event.StartupEvent;
+import io.micronaut.context.exceptions.ConfigurationException;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.runtime.event.annotation.EventListener;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A demo driver for the local platform, next to the demo lots: account {@code driver} with the
+ * password {@code chargebot.demo-driver.password} or else a random one printed once, a car ({@value #PLATE}) and three upcoming 30-minute reservations
+ * at the first demo lots, an hour apart from the next free half hour within business hours. Runs
+ * only with {@code chargebot.demo-data.enabled} (never in production), and only once per database.
+ */
+@Singleton
+@Requires(property = "chargebot.demo-data.enabled", value = "true")
+final class DemoDriver {
+
+    static final String LOGIN_ID = "driver";
+    static final String PLATE = "12가3456";
+    private static final Logger logger = LoggerFactory.getLogger(DemoDriver.class);
+    private static final ZoneId SEOUL = ZoneId.of("Asia/Seoul");
+
+    private final Db db;
+    private final DemoData lots;
+    private final Users users;
+    private final Passwords passwords;
+    private final RuntimeProfile profile;
+    private final Clock clock;
+    @Nullable
+    private final String password;
+
+    DemoDriver(Db db, DemoData lots, Users users, Passwords passwords, RuntimeProfile profile, Clock clock,
+               @Nullable @Value("${chargebot.demo-driver.password:}") String password) {
+        this.password = password == null || password.isEmpty() ? null : password;
+        this.db = db;
+        this.lots = lots;
+        this.users = users;
+        this.passwords = passwords;
+        this.profile = profile;
+        this.clock = clock;
+    }
+
+    @EventListener
+    void onStartup(StartupEvent event) {
+        if (profile.production()) {
+            throw new ConfigurationException("demo data is for local development; unset chargebot.demo-data.enabled");
+        }
+        lots.load();
+        String chosen = password != null ? password : passwords.generate();
+        String hash = passwords.hash(chosen);
+        List<Instant> starts = db.transaction(connection -> create(connection, hash));
+        if (!starts.isEmpty()) {
+            logger.info("Demo driver: login id '{}', password '{}', car {} with {} reservations from {} (Asia/Seoul)",
+                    LOGIN_ID, password != null ? "(as configured)" : chosen, PLATE, starts.size(),
+                    starts.get(0).atZone(SEOUL).toLocalDateTime());
+        }
+    }
+
+    /** Creates the driver, its car and reservations unless the driver exists; returns the reservation starts. */
+    private List<Instant> create(Connection connection, String hash) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, "SELECT 1 FROM users WHERE lower(login_id) = ? FOR UPDATE")) {
+            ps.setString(1, LOGIN_ID);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return List.of();
+                }
+            }
+        }
+        UUID user = users.insert(connection, new Users.NewAccount(LOGIN_ID, "데모 운전자", null, null, Role.USER, "HOME",
+                null, null, "ko", hash));
+        UUID car;
+        try (PreparedStatement ps = Db.prepare(connection, "INSERT INTO cars (user_id, plate, plate_normalized, model, "
+                + "manufacturer, connector_type, battery_capacity_kwh, nickname) VALUES (?, ?, ?, 'IONIQ 5', 'Hyundai', "
+                + "'DC_COMBO1', 77.4, '데모 차량') RETURNING id")) {
+            ps.setObject(1, user);
+            ps.setString(2, PLATE);
+            ps.setString(3, PLATE);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                car = rs.getObject(1, UUID.class);
+            }
+        }
+        List<Instant> starts = new ArrayList<>();
+        Instant first = firstStart();
+        try (PreparedStatement spots = Db.prepare(connection, "SELECT s.id, s.lot_id FROM spots s JOIN parking_lots l "
+                + "ON l.id = s.lot_id WHERE s.deleted_at IS NULL AND s.enabled AND l.open ORDER BY l.created_at, l.id, "
+                + "s.floor, s.code");
+             PreparedStatement insert = Db.prepare(connection, "INSERT INTO reservations (user_id, car_id, spot_id, lot_id, "
+                     + "plate_normalized, period) VALUES (?, ?, ?, ?, ?, tstzrange(?, ?))")) {
+            List<UUID[]> candidates = new ArrayList<>();
+            try (ResultSet rs = spots.executeQuery()) {
+                UUID lastLot = null;
+                while (rs.next() && candidates.size() < 3) {
+                    UUID lot = rs.getObject(2, UUID.class);
+                    if (!lot.equals(lastLot)) {
+                        candidates.add(new UUID[] {rs.getObject(1, UUID.class), lot});
+                        lastLot = lot;
+                    }
+                }
+            }
+            for (int i = 0; i < candidates.size(); i++) {
+                Instant start = first.plus(Duration.ofHours(i));
+                insert.setObject(1, user);
+                insert.setObject(2, car);
+                insert.setObject(3, candidates.get(i)[0]);
+                insert.setObject(4, candidates.get(i)[1]);
+                insert.setString(5, PLATE);
+                insert.setTimestamp(6, Timestamp.from(start));
+                insert.setTimestamp(7, Timestamp.from(start.plus(Duration.ofMinutes(BookingWindow.SLOT_MINUTES))));
+                insert.addBatch();
+                starts.add(start);
+            }
+            insert.executeBatch();
+        }
+        return starts;
+    }
+
+    /** The next half hour in Seoul from which three hourly windows fit in 09:00–22:00, today or tomorrow. */
+    private Instant firstStart() {
+        ZonedDateTime now = clock.instant().atZone(SEOUL);
+        ZonedDateTime next = now.truncatedTo(ChronoUnit.HOURS).plusMinutes(now.getMinute() < 30 ? 30 : 60);
+        if (next.getHour() < 9) {
+            next = next.withHour(10).withMinute(0);
+        } else if (next.getHour() * 60 + next.getMinute() > 19 * 60) {
+            next = next.plusDays(1).withHour(10).withMinute(0);
+        }
+        return next.toInstant();
+    }
+}
