@@ -20,6 +20,10 @@ import io.chargebot.reservation.v1.Reservation;
 import io.chargebot.reservation.v1.ReservationConflict;
 import io.chargebot.reservation.v1.ReservationStatus;
 import io.chargebot.user.v1.User;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -261,6 +265,50 @@ class ReservationEndToEndTest {
 
         bob.reservations().cancel(bobs.getName());
         alice.reservations().cancel(second.getName());
+    }
+
+    @Test
+    void throughTheGatewayJsonClientsBookAndSeeTheConflict() throws Exception {
+        Spot spot = demoLotNear("강남역").getSpots(1);
+        Date day = localDate(11);
+        Car alicesCar = alice.cars().create(randomPlate(), ConnectorType.CONNECTOR_TYPE_DC_COMBO1);
+        Car bobsCar = bob.cars().create(randomPlate(), ConnectorType.CONNECTOR_TYPE_DC_COMBO1);
+        String body = "{\"spot\":\"" + spot.getName() + "\",\"localDate\":{\"year\":" + day.getYear() + ",\"month\":"
+                + day.getMonth() + ",\"day\":" + day.getDay() + "},\"localStartTime\":{\"hours\":14},\"durationMinutes\":60";
+        HttpClient http = HttpClient.newHttpClient();
+
+        HttpResponse<String> booked = http.send(HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/v1/reservations"))
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer " + alice.tokenStore().get().accessToken())
+                .POST(HttpRequest.BodyPublishers.ofString(body + ",\"car\":\"" + alicesCar.getName() + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(booked.statusCode()).as(booked.body()).isEqualTo(200);
+        assertThat(booked.body()).contains("RESERVATION_STATUS_CONFIRMED").contains(spot.getName());
+
+        HttpResponse<String> conflict = http.send(HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/v1/reservations"))
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer " + bob.tokenStore().get().accessToken())
+                .POST(HttpRequest.BodyPublishers.ofString(body + ",\"car\":\"" + bobsCar.getName() + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(conflict.statusCode()).isEqualTo(409);
+        assertThat(conflict.body()).as("the JSON error names the conflict")
+                .contains("RESERVATION_CONFLICT")
+                .contains("type.googleapis.com/chargebot.reservation.v1.ReservationConflict")
+                .contains("CONFLICT_SCOPE_SPOT")
+                .doesNotContain("reservations/");
+
+        HttpResponse<String> mine = http.send(HttpRequest.newBuilder(URI.create(platform.gatewayUrl()
+                        + "/v1/reservations?statuses=RESERVATION_STATUS_CONFIRMED&car=" + alicesCar.getName()))
+                .header("authorization", "Bearer " + alice.tokenStore().get().accessToken())
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(mine.statusCode()).isEqualTo(200);
+        Reservation only = alice.reservations().list(ReservationFilter.builder().car(alicesCar.getName()).build(), 10)
+                .items().get(0);
+        assertThat(mine.body()).contains(only.getName());
+
+        alice.reservations().cancel(only.getName());
+        alice.cars().delete(alicesCar.getName());
+        bob.cars().delete(bobsCar.getName());
     }
 
     @Test
