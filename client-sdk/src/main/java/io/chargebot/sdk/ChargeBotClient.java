@@ -35,7 +35,8 @@ import javax.annotation.Nullable;
  * create it once, share it, and {@link #close()} it when the app no longer needs it. Every unary
  * call without a deadline of its own gets the {@linkplain Builder#defaultDeadline(long, TimeUnit)
  * default deadline}; idempotent reads ({@code Get*}, {@code List*}) are retried on
- * {@code UNAVAILABLE}, writes never are. It is safe to use from many threads.
+ * {@code UNAVAILABLE}, writes are not, except a booking through {@link #reservations()}, which
+ * carries an idempotency key. It is safe to use from many threads.
  *
  * <p>Signing in ({@link #auth()}) saves the session's {@link Tokens} in the client's
  * {@link TokenStore}; every call then carries the access token as {@code authorization: Bearer ...}.
@@ -60,14 +61,19 @@ public final class ChargeBotClient implements AutoCloseable {
     private final ParkingClient parking;
     private final AuthClient auth;
     private final UserClient users;
+    private final CarClient cars;
+    private final ReservationClient reservations;
 
-    private ChargeBotClient(ManagedChannel managedChannel, Channel channel, SessionManager session) {
+    private ChargeBotClient(ManagedChannel managedChannel, Channel channel, SessionManager session,
+                            long deadlineNanos) {
         this.managedChannel = managedChannel;
         this.channel = channel;
         this.session = session;
         this.parking = ParkingClient.create(channel);
         this.auth = AuthClient.create(channel, session);
         this.users = UserClient.create(channel, session);
+        this.cars = CarClient.create(channel);
+        this.reservations = ReservationClient.create(channel, deadlineNanos);
     }
 
     /** Returns a new builder; {@link Builder#target(String)} is required. */
@@ -75,7 +81,7 @@ public final class ChargeBotClient implements AutoCloseable {
         return new Builder();
     }
 
-    /** The friendly API for parking lots and spots. */
+    /** Parking lots and spots: search by position or place name; admin lot and spot management. */
     public ParkingClient parking() {
         return parking;
     }
@@ -88,6 +94,19 @@ public final class ChargeBotClient implements AutoCloseable {
     /** The signed-in user's account: profile, password, driver's licence, push devices. */
     public UserClient users() {
         return users;
+    }
+
+    /** The signed-in user's cars: register, list, change, delete. */
+    public CarClient cars() {
+        return cars;
+    }
+
+    /**
+     * Charging reservations: availability, booking (safe to retry), the user's reservations,
+     * cancelling; for admins, a lot's daily list and forced cancellation.
+     */
+    public ReservationClient reservations() {
+        return reservations;
     }
 
     /** The store that holds the session's tokens (the one given to the builder, or an in-memory one). */
@@ -113,12 +132,12 @@ public final class ChargeBotClient implements AutoCloseable {
         return UserServiceGrpc.newBlockingStub(channel);
     }
 
-    /** A blocking stub of {@code CarService}. */
+    /** A blocking stub of {@code CarService}, for what {@link #cars()} does not wrap. */
     public CarServiceGrpc.CarServiceBlockingStub carStub() {
         return CarServiceGrpc.newBlockingStub(channel);
     }
 
-    /** A blocking stub of {@code ReservationService}. */
+    /** A blocking stub of {@code ReservationService}, for what {@link #reservations()} does not wrap. */
     public ReservationServiceGrpc.ReservationServiceBlockingStub reservationStub() {
         return ReservationServiceGrpc.newBlockingStub(channel);
     }
@@ -289,7 +308,7 @@ public final class ChargeBotClient implements AutoCloseable {
             // covers a call, a token refresh and its retry.
             Channel channel = ClientInterceptors.intercept(managed, auth,
                     new DefaultDeadlineInterceptor(deadlineNanos, TimeUnit.NANOSECONDS));
-            return new ChargeBotClient(managed, channel, session);
+            return new ChargeBotClient(managed, channel, session, deadlineNanos);
         }
     }
 }

@@ -53,6 +53,11 @@ public class ChargeBotException extends RuntimeException {
         return ErrorMapper.map(requireNonNull(t, "t"));
     }
 
+    /** What the server said, for the subclasses that expose more of it. */
+    ErrorDetails details() {
+        return details;
+    }
+
     /** The gRPC status of the failed call. */
     public Status status() {
         return details.status;

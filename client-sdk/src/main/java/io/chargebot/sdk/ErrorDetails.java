@@ -7,6 +7,7 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import io.chargebot.common.v1.ErrorReason;
+import io.chargebot.reservation.v1.ReservationConflict;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.protobuf.lite.ProtoLiteUtils;
@@ -35,9 +36,12 @@ final class ErrorDetails {
     final Map<String, String> metadata;
     final List<FieldViolation> fieldViolations;
     final long retryDelayMillis;
+    /** The {@code chargebot.reservation.v1.ReservationConflict} details (RESERVATION_CONFLICT), in order. */
+    final List<ReservationConflict> reservationConflicts;
 
     private ErrorDetails(Status status, Throwable cause, @Nullable ErrorInfo errorInfo,
-                         List<FieldViolation> fieldViolations, long retryDelayMillis) {
+                         List<FieldViolation> fieldViolations, long retryDelayMillis,
+                         List<ReservationConflict> reservationConflicts) {
         this.status = status;
         this.cause = cause;
         this.reasonName = errorInfo == null ? "" : errorInfo.getReason();
@@ -48,6 +52,7 @@ final class ErrorDetails {
                 : Collections.unmodifiableMap(new LinkedHashMap<>(errorInfo.getMetadataMap()));
         this.fieldViolations = Collections.unmodifiableList(fieldViolations);
         this.retryDelayMillis = retryDelayMillis;
+        this.reservationConflicts = Collections.unmodifiableList(reservationConflicts);
     }
 
     /** Reads the status and details of a failed call from its exception. */
@@ -65,6 +70,7 @@ final class ErrorDetails {
         ErrorInfo errorInfo = null;
         List<FieldViolation> violations = new ArrayList<>();
         long retryDelayMillis = -1;
+        List<ReservationConflict> conflicts = new ArrayList<>();
         if (details != null) {
             for (Any any : details.getDetailsList()) {
                 try {
@@ -80,13 +86,15 @@ final class ErrorDetails {
                         if (info.hasRetryDelay()) {
                             retryDelayMillis = toMillis(info.getRetryDelay());
                         }
+                    } else if (type.equals("chargebot.reservation.v1.ReservationConflict")) {
+                        conflicts.add(ReservationConflict.parseFrom(any.getValue()));
                     }
                 } catch (InvalidProtocolBufferException e) {
                     // Skip a detail this SDK cannot read; the others still count.
                 }
             }
         }
-        return new ErrorDetails(status, t, errorInfo, violations, retryDelayMillis);
+        return new ErrorDetails(status, t, errorInfo, violations, retryDelayMillis, conflicts);
     }
 
     private static String typeName(String typeUrl) {

@@ -3,15 +3,18 @@ package io.chargebot.sdk;
 import io.chargebot.common.v1.ErrorReason;
 import io.grpc.Status;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The one place that decides which {@link ChargeBotException} a failed call becomes.
  *
- * <p>An exception for an {@link ErrorReason} wins over one for a status code; anything else is a
- * plain {@link ChargeBotException}. A new exception is a class plus one line in the table below.
- * A call that failed because the client's automatic token refresh ended the session (marked by
- * {@link SessionEnded}) becomes a {@link SessionExpiredException}.
+ * <p>An exception for an {@link ErrorReason} and the request field it is about (e.g.
+ * {@code RESOURCE_EXISTS} on {@code car.plate}) wins over one for the reason alone, which wins over
+ * one for a status code; anything else is a plain {@link ChargeBotException}. A new exception is
+ * a class plus one line in the tables below. A call that failed because the client's automatic
+ * token refresh ended the session (marked by {@link SessionEnded}) becomes a
+ * {@link SessionExpiredException}.
  */
 final class ErrorMapper {
 
@@ -20,6 +23,8 @@ final class ErrorMapper {
         ChargeBotException create(ErrorDetails details);
     }
 
+    /** Exceptions for a reason about one request field (its {@code BadRequest} violation); they win over BY_REASON. */
+    private static final Map<ErrorReason, Map<String, Factory>> BY_REASON_AND_FIELD = new EnumMap<>(ErrorReason.class);
     private static final Map<ErrorReason, Factory> BY_REASON = new EnumMap<>(ErrorReason.class);
     private static final Map<Status.Code, Factory> BY_CODE = new EnumMap<>(Status.Code.class);
 
@@ -36,6 +41,12 @@ final class ErrorMapper {
         BY_REASON.put(ErrorReason.REFRESH_TOKEN_INVALID, RefreshTokenInvalidException::new);
         BY_REASON.put(ErrorReason.LICENSE_REJECTED, LicenseRejectedException::new);
         BY_REASON.put(ErrorReason.PROVIDER_UNAVAILABLE, ProviderUnavailableException::new);
+        BY_REASON.put(ErrorReason.RESERVATION_CONFLICT, ReservationConflictException::new);
+
+        // By reason and field: a generic reason (RESOURCE_EXISTS) that an app handles per field.
+        Map<String, Factory> exists = new HashMap<>();
+        exists.put("car.plate", PlateTakenException::new);
+        BY_REASON_AND_FIELD.put(ErrorReason.RESOURCE_EXISTS, exists);
 
         BY_CODE.put(Status.Code.INVALID_ARGUMENT, InvalidArgumentException::new);
         BY_CODE.put(Status.Code.NOT_FOUND, NotFoundException::new);
@@ -60,7 +71,19 @@ final class ErrorMapper {
             // The client's automatic refresh failed with UNAUTHENTICATED and cleared the tokens.
             return new SessionExpiredException(details);
         }
-        Factory factory = BY_REASON.get(details.reason);
+        Factory factory = null;
+        Map<String, Factory> byField = BY_REASON_AND_FIELD.get(details.reason);
+        if (byField != null) {
+            for (FieldViolation violation : details.fieldViolations) {
+                factory = byField.get(violation.field());
+                if (factory != null) {
+                    break;
+                }
+            }
+        }
+        if (factory == null) {
+            factory = BY_REASON.get(details.reason);
+        }
         if (factory == null) {
             factory = BY_CODE.get(details.status.getCode());
         }

@@ -20,8 +20,9 @@ import java.util.Map;
  * The gRPC service config of the client's channel: transparent retries of idempotent reads.
  *
  * <p>Only unary {@code Get*} and {@code List*} methods are retried, on {@code UNAVAILABLE}, with
- * exponential backoff and at most {@value #MAX_ATTEMPTS} attempts. Writes are never retried: a
- * repeated {@code CreateReservation} could book twice.
+ * exponential backoff and at most {@value #MAX_ATTEMPTS} attempts. Writes are never retried here: a
+ * repeated {@code CreateReservation} could book twice. ({@link ReservationClient} retries a booking
+ * itself, with the same idempotency key in every attempt.)
  */
 final class ServiceConfig {
 

@@ -198,6 +198,9 @@ class ErrorMappingTest {
         "UNAUTHENTICATED,       UNAUTHENTICATED,     io.chargebot.sdk.UnauthenticatedException,     io.chargebot.sdk.ChargeBotException",
         "VALIDATION_FAILED,     INVALID_ARGUMENT,    io.chargebot.sdk.InvalidArgumentException,     io.chargebot.sdk.ChargeBotException",
         "MESSAGE_SEND_FAILED,   UNAVAILABLE,         io.chargebot.sdk.UnavailableException,         io.chargebot.sdk.ChargeBotException",
+        "RESERVATION_CONFLICT,  ALREADY_EXISTS,      io.chargebot.sdk.ReservationConflictException, io.chargebot.sdk.AlreadyExistsException",
+        "RESOURCE_EXISTS,       ALREADY_EXISTS,      io.chargebot.sdk.AlreadyExistsException,       io.chargebot.sdk.ChargeBotException",
+        "FAILED_PRECONDITION,   FAILED_PRECONDITION, io.chargebot.sdk.FailedPreconditionException,  io.chargebot.sdk.ChargeBotException",
     })
     void eachAccountReasonHasItsExceptionUnderTheCodesOne(String reason, Status.Code code, Class<?> expected,
                                                           Class<?> codeLevel) {

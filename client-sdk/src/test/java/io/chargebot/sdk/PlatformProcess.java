@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -42,6 +43,14 @@ final class PlatformProcess implements AutoCloseable {
 
     /** Starts the platform and waits for its READY line; fails the test if it does not come. */
     static PlatformProcess start() throws IOException {
+        return start(new String[0]);
+    }
+
+    /**
+     * Starts the platform with JVM options, e.g. {@code -Dchargebot.admin.password=...} (the
+     * server's configuration reads system properties), and waits for its READY line.
+     */
+    static PlatformProcess start(String... jvmOptions) throws IOException {
         String jarProperty = System.getProperty("chargebot.platform.jar");
         if (jarProperty == null) {
             fail("System property chargebot.platform.jar is not set (the surefire configuration of client-sdk sets it)");
@@ -53,7 +62,11 @@ final class PlatformProcess implements AutoCloseable {
         }
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         // The environment (e.g. DATABASE_URL) passes through to the platform.
-        Process process = new ProcessBuilder(java, "-jar", jar.toString(), "--grpc-port=0", "--gateway-port=0")
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(Arrays.asList(jvmOptions));
+        command.addAll(Arrays.asList("-jar", jar.toString(), "--grpc-port=0", "--gateway-port=0"));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .start();
         PlatformProcess platform = new PlatformProcess(process);

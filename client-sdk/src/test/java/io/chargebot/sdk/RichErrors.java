@@ -29,6 +29,9 @@ final class RichErrors {
                 : message instanceof com.google.rpc.BadRequest ? "google.rpc.BadRequest"
                 : message instanceof com.google.rpc.RetryInfo ? "google.rpc.RetryInfo"
                 : message instanceof com.google.rpc.DebugInfo ? "google.rpc.DebugInfo"
+                : message instanceof com.google.rpc.PreconditionFailure ? "google.rpc.PreconditionFailure"
+                : message instanceof io.chargebot.reservation.v1.ReservationConflict
+                        ? "chargebot.reservation.v1.ReservationConflict"
                 : null;
         if (typeName == null) {
             throw new IllegalArgumentException("unsupported detail: " + message.getClass());

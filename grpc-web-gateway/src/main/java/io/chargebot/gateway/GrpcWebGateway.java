@@ -2,6 +2,7 @@ package io.chargebot.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.Message;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.RequestTimeoutException;
@@ -14,8 +15,10 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
+import com.linecorp.armeria.server.grpc.UnframedGrpcErrorHandler;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import io.chargebot.api.ChargeBotApis;
+import io.chargebot.reservation.v1.ReservationConflict;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -76,6 +79,13 @@ public final class GrpcWebGateway implements AutoCloseable {
             "grpc-accept-encoding", "x-request-id", "content-type");
 
     private static final Duration CORS_MAX_AGE = Duration.ofHours(2);
+
+    /**
+     * The contracts' own error detail messages (packed into {@code google.rpc.Status.details} next to the
+     * {@code google.rpc} ones). A JSON error body can only print an {@code Any} whose type it knows: without
+     * them Armeria fails to write the body and a JSON client gets the HTTP status with an empty body.
+     */
+    static final List<Class<? extends Message>> ERROR_DETAIL_TYPES = List.of(ReservationConflict.class);
 
     private final Server server;
     private final int port;
@@ -178,15 +188,22 @@ public final class GrpcWebGateway implements AutoCloseable {
 
     private static GrpcService grpcService(GatewayConfig config, List<ServiceDescriptor> services,
                                            Channel backend) {
+        // Unframed and transcoded errors: a JSON body with every status detail, ours included.
+        final UnframedGrpcErrorHandler errorHandler = UnframedGrpcErrorHandler.builder()
+                                                                              .registerMarshalledMessageTypes(
+                                                                                      ERROR_DETAIL_TYPES)
+                                                                              .build();
         final GrpcServiceBuilder builder =
                 GrpcService.builder()
                            .supportedSerializationFormats(GrpcSerializationFormats.values())
                            .enableUnframedRequests(true)
+                           .unframedGrpcErrorHandler(errorHandler)
                            // Query parameters may use the proto names (page_size) or the JSON names
                            // (pageSize) that the responses use.
                            .enableHttpJsonTranscoding(HttpJsonTranscodingOptions.builder()
                                    .queryParamMatchRules(HttpJsonTranscodingQueryParamMatchRule.ORIGINAL_FIELD,
                                                          HttpJsonTranscodingQueryParamMatchRule.LOWER_CAMEL_CASE)
+                                   .errorHandler(errorHandler)
                                    .build())
                            .useClientTimeoutHeader(true)
                            // The caller's deadline passed: like a gRPC client, answer DEADLINE_EXCEEDED (Armeria

@@ -4,13 +4,36 @@ import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.PreconditionFailure;
 import com.google.type.LatLng;
+import com.google.protobuf.Empty;
+import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
 import io.chargebot.api.ChargeBotApis;
+import io.chargebot.car.v1.Car;
+import io.chargebot.car.v1.CarServiceGrpc;
+import io.chargebot.car.v1.CreateCarRequest;
+import io.chargebot.car.v1.ListCarsRequest;
+import io.chargebot.car.v1.ListCarsResponse;
+import io.chargebot.car.v1.UpdateCarRequest;
+import io.chargebot.parking.v1.CreateParkingLotRequest;
+import io.chargebot.parking.v1.DeleteSpotRequest;
 import io.chargebot.parking.v1.GetParkingLotRequest;
 import io.chargebot.parking.v1.ListParkingLotsRequest;
 import io.chargebot.parking.v1.ListParkingLotsResponse;
 import io.chargebot.parking.v1.ParkingLot;
 import io.chargebot.parking.v1.ParkingServiceGrpc;
+import io.chargebot.reservation.v1.Availability;
+import io.chargebot.reservation.v1.CancelReservationRequest;
+import io.chargebot.reservation.v1.ConflictScope;
+import io.chargebot.reservation.v1.CreateReservationRequest;
+import io.chargebot.reservation.v1.GetAvailabilityRequest;
+import io.chargebot.reservation.v1.ListReservationsRequest;
+import io.chargebot.reservation.v1.ListReservationsResponse;
+import io.chargebot.reservation.v1.Reservation;
+import io.chargebot.reservation.v1.ReservationConflict;
+import io.chargebot.reservation.v1.ReservationServiceGrpc;
+import io.chargebot.reservation.v1.ReservationStatus;
 import io.chargebot.robot.v1.BridgeWelcome;
 import io.chargebot.robot.v1.ConnectRequest;
 import io.chargebot.robot.v1.ConnectResponse;
@@ -41,8 +64,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stands in for the ChargeBot gRPC server: a real grpc-java server on an ephemeral port whose ParkingService
- * returns canned replies or errors and records the metadata and deadline of the last call.
+ * Stands in for the ChargeBot gRPC server: a real grpc-java server on an ephemeral port whose ParkingService,
+ * RobotService, CarService and ReservationService return canned replies or errors and record the metadata and
+ * deadline of the last call (and, for the latter two and the parking admin calls, its request).
  */
 final class TestBackend implements AutoCloseable {
 
@@ -77,7 +101,55 @@ final class TestBackend implements AutoCloseable {
                                                                 .build()))
                                  .build();
 
+    /** CreateReservation for this spot fails with RESERVATION_CONFLICT ({@link #CONFLICT_STATUS}). */
+    static final String TAKEN_SPOT = "parkingLots/busy/spots/taken";
+
+    /** The overlapping window the backend reports for {@link #TAKEN_SPOT}. */
+    static final ReservationConflict CONFLICT = ReservationConflict.newBuilder()
+                                                                   .setScope(ConflictScope.CONFLICT_SCOPE_SPOT)
+                                                                   .setStartTime(Timestamp.newBuilder()
+                                                                                          .setSeconds(1_900_000_800L))
+                                                                   .setEndTime(Timestamp.newBuilder()
+                                                                                        .setSeconds(1_900_004_400L))
+                                                                   .build();
+
+    /** The rich error the backend returns for a booking of {@link #TAKEN_SPOT}, as the real server builds it. */
+    static final com.google.rpc.Status CONFLICT_STATUS =
+            com.google.rpc.Status.newBuilder()
+                                 .setCode(Code.ALREADY_EXISTS_VALUE)
+                                 .setMessage("the window overlaps an active reservation of this spot")
+                                 .addDetails(Any.pack(ErrorInfo.newBuilder()
+                                                               .setReason("RESERVATION_CONFLICT")
+                                                               .setDomain(ChargeBotApis.ERROR_DOMAIN)
+                                                               .build()))
+                                 .addDetails(Any.pack(CONFLICT))
+                                 .build();
+
+    /** DeleteSpot of this spot fails with FAILED_PRECONDITION ({@link #SPOT_IN_USE_STATUS}). */
+    static final String SPOT_IN_USE = "parkingLots/p1/spots/in-use";
+
+    /** The rich error the backend returns for {@link #SPOT_IN_USE}, as the real server builds it. */
+    static final com.google.rpc.Status SPOT_IN_USE_STATUS =
+            com.google.rpc.Status.newBuilder()
+                                 .setCode(Code.FAILED_PRECONDITION_VALUE)
+                                 .setMessage(SPOT_IN_USE + " has 1 upcoming reservation (reservations/r1)")
+                                 .addDetails(Any.pack(ErrorInfo.newBuilder()
+                                                               .setReason("FAILED_PRECONDITION")
+                                                               .setDomain(ChargeBotApis.ERROR_DOMAIN)
+                                                               .putMetadata("reservations", "reservations/r1")
+                                                               .build()))
+                                 .addDetails(Any.pack(PreconditionFailure.newBuilder()
+                                                                         .addViolations(
+                                                                                 PreconditionFailure.Violation
+                                                                                         .newBuilder()
+                                                                                         .setType("UPCOMING_RESERVATION")
+                                                                                         .setSubject("reservations/r1"))
+                                                                         .build()))
+                                 .build();
+
     private final Server server;
+    /** The request of the last Car, Reservation or parking admin call. */
+    volatile Message lastRequest;
     volatile Metadata lastHeaders;
     volatile ListParkingLotsRequest lastListRequest;
     volatile Deadline lastDeadline;
@@ -88,6 +160,8 @@ final class TestBackend implements AutoCloseable {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                                    .addService(ServerInterceptors.intercept(new ParkingService(), new Recorder()))
                                    .addService(ServerInterceptors.intercept(new RobotService(), new Recorder()))
+                                   .addService(ServerInterceptors.intercept(new CarService(), new Recorder()))
+                                   .addService(ServerInterceptors.intercept(new ReservationService(), new Recorder()))
                                    .build()
                                    .start();
     }
@@ -154,13 +228,131 @@ final class TestBackend implements AutoCloseable {
         public void listParkingLots(ListParkingLotsRequest request,
                                     StreamObserver<ListParkingLotsResponse> responseObserver) {
             lastListRequest = request;
+            // A place query "resolves" to Seoul Station.
+            final LatLng origin = request.hasLocation() ? request.getLocation()
+                                                        : LatLng.newBuilder().setLatitude(37.5547)
+                                                                .setLongitude(126.9707).build();
             responseObserver.onNext(ListParkingLotsResponse.newBuilder()
-                                                           .setOrigin(request.getLocation())
+                                                           .setOrigin(origin)
                                                            .addParkingLots(lot("parkingLots/near"))
                                                            .setNextPageToken("next")
                                                            .build());
             responseObserver.onCompleted();
         }
+
+        @Override
+        public void createParkingLot(CreateParkingLotRequest request, StreamObserver<ParkingLot> responseObserver) {
+            lastRequest = request;
+            responseObserver.onNext(request.getParkingLot().toBuilder().setName("parkingLots/created").build());
+            responseObserver.onCompleted();
+        }
+
+        @Override
+        public void deleteSpot(DeleteSpotRequest request, StreamObserver<Empty> responseObserver) {
+            lastRequest = request;
+            if (SPOT_IN_USE.equals(request.getName())) {
+                responseObserver.onError(StatusProto.toStatusRuntimeException(SPOT_IN_USE_STATUS));
+                return;
+            }
+            responseObserver.onNext(Empty.getDefaultInstance());
+            responseObserver.onCompleted();
+        }
+    }
+
+    private final class CarService extends CarServiceGrpc.CarServiceImplBase {
+
+        @Override
+        public void createCar(CreateCarRequest request, StreamObserver<Car> responseObserver) {
+            lastRequest = request;
+            responseObserver.onNext(request.getCar().toBuilder()
+                                           .setName("cars/c1")
+                                           .setOwner("users/u1")
+                                           .setNormalizedPlate(request.getCar().getPlate().replace(" ", ""))
+                                           .build());
+            responseObserver.onCompleted();
+        }
+
+        @Override
+        public void listCars(ListCarsRequest request, StreamObserver<ListCarsResponse> responseObserver) {
+            lastRequest = request;
+            responseObserver.onNext(ListCarsResponse.newBuilder()
+                                                    .addCars(Car.newBuilder().setName("cars/c1").setPlate("12가3456"))
+                                                    .build());
+            responseObserver.onCompleted();
+        }
+
+        @Override
+        public void updateCar(UpdateCarRequest request, StreamObserver<Car> responseObserver) {
+            lastRequest = request;
+            responseObserver.onNext(request.getCar());
+            responseObserver.onCompleted();
+        }
+    }
+
+    private final class ReservationService extends ReservationServiceGrpc.ReservationServiceImplBase {
+
+        @Override
+        public void createReservation(CreateReservationRequest request,
+                                      StreamObserver<Reservation> responseObserver) {
+            lastRequest = request;
+            if (TAKEN_SPOT.equals(request.getSpot())) {
+                responseObserver.onError(StatusProto.toStatusRuntimeException(CONFLICT_STATUS));
+                return;
+            }
+            responseObserver.onNext(reservation("reservations/r1").toBuilder()
+                                                                  .setCar(request.getCar())
+                                                                  .setSpot(request.getSpot())
+                                                                  .setLocalDate(request.getLocalDate())
+                                                                  .setLocalStartTime(request.getLocalStartTime())
+                                                                  .build());
+            responseObserver.onCompleted();
+        }
+
+        @Override
+        public void listReservations(ListReservationsRequest request,
+                                     StreamObserver<ListReservationsResponse> responseObserver) {
+            lastRequest = request;
+            responseObserver.onNext(ListReservationsResponse.newBuilder()
+                                                            .addReservations(reservation("reservations/r1"))
+                                                            .setNextPageToken("next")
+                                                            .build());
+            responseObserver.onCompleted();
+        }
+
+        @Override
+        public void cancelReservation(CancelReservationRequest request,
+                                      StreamObserver<Reservation> responseObserver) {
+            lastRequest = request;
+            responseObserver.onNext(reservation(request.getName()).toBuilder()
+                                                                  .setStatus(ReservationStatus.RESERVATION_STATUS_CANCELLED)
+                                                                  .setCancelReason(request.getReason())
+                                                                  .build());
+            responseObserver.onCompleted();
+        }
+
+        @Override
+        public void getAvailability(GetAvailabilityRequest request, StreamObserver<Availability> responseObserver) {
+            lastRequest = request;
+            responseObserver.onNext(Availability.newBuilder()
+                                                .setParkingLot(request.getParkingLot())
+                                                .setLocalDate(request.getLocalDate())
+                                                .setTimeZone("Asia/Seoul")
+                                                .setSlotMinutes(30)
+                                                .build());
+            responseObserver.onCompleted();
+        }
+    }
+
+    static Reservation reservation(String name) {
+        return Reservation.newBuilder()
+                          .setName(name)
+                          .setUser("users/u1")
+                          .setCar("cars/c1")
+                          .setSpot("parkingLots/p1/spots/s1")
+                          .setParkingLot("parkingLots/p1")
+                          .setTimeZone("Asia/Seoul")
+                          .setStatus(ReservationStatus.RESERVATION_STATUS_CONFIRMED)
+                          .build();
     }
 
     private final class RobotService extends RobotServiceGrpc.RobotServiceImplBase {
