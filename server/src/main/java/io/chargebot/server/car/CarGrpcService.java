@@ -24,6 +24,7 @@ import io.chargebot.server.grpc.FieldMasks;
 import io.chargebot.server.grpc.PageSizes;
 import io.chargebot.server.grpc.PageTokens;
 import io.chargebot.server.grpc.ResourceNames;
+import io.chargebot.server.reservation.Reservations;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
@@ -227,6 +228,12 @@ final class CarGrpcService extends CarServiceGrpc.CarServiceImplBase {
         Cars.CarRow updated = db.transaction(connection -> {
             Cars.CarRow current = cars.byId(connection, id, true).filter(car -> car.userId().equals(caller))
                     .orElseThrow(() -> ApiException.notFound(request.getCar().getName()));
+            if (paths.contains("plate") && !f.plateNormalized().equals(current.plateNormalized())) {
+                // Reservations keep the plate they were booked with, and cameras match it: while any is
+                // unfinished the plate stays, so one plate never has two overlapping active windows.
+                Reservations.requireNoUnfinished(connection, Reservations.Holder.CAR, id, current.name(), clock.instant(),
+                        "the plate cannot be changed", "cancel them or wait until they end");
+            }
             try (PreparedStatement ps = Db.prepare(connection, "UPDATE cars SET "
                     + "plate = ?, plate_normalized = ?, model = ?, manufacturer = ?, connector_type = ?, "
                     + "battery_capacity_kwh = ?, nickname = ?, updated_at = now() WHERE id = ?")) {
@@ -260,25 +267,10 @@ final class CarGrpcService extends CarServiceGrpc.CarServiceImplBase {
         db.transaction(connection -> {
             Cars.CarRow car = cars.byId(connection, id, true).filter(c -> c.userId().equals(caller))
                     .orElseThrow(() -> ApiException.notFound(request.getName()));
-            // CreateReservation reads the car FOR SHARE, so no booking can slip in while this runs.
-            List<String> pending = new ArrayList<>();
-            try (PreparedStatement ps = Db.prepare(connection, "SELECT id FROM reservations WHERE car_id = ? "
-                    + "AND status IN ('CONFIRMED', 'IN_PROGRESS') AND period && tstzrange(?, NULL) ORDER BY lower(period) LIMIT 11")) {
-                ps.setObject(1, id);
-                ps.setTimestamp(2, Timestamp.from(now));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        pending.add(ResourceNames.name(ResourceNames.RESERVATIONS, rs.getObject(1, UUID.class)));
-                    }
-                }
-            }
-            if (!pending.isEmpty()) {
-                String named = String.join(", ", pending.subList(0, Math.min(10, pending.size())))
-                        + (pending.size() > 10 ? ", …" : "");
-                throw new ApiException(Status.Code.FAILED_PRECONDITION, ErrorReason.FAILED_PRECONDITION,
-                        "the car has reservations that are not finished; cancel them first: " + named,
-                        List.of(), Map.of("reservations", named), null);
-            }
+            // CreateReservation reads the car FOR KEY SHARE, which this row's FOR UPDATE lock excludes,
+            // so no booking slips in between the check and the delete.
+            Reservations.requireNoUnfinished(connection, Reservations.Holder.CAR, id, car.name(), now,
+                    "the car cannot be deleted", "cancel them first");
             try (PreparedStatement ps = Db.prepare(connection,
                     "UPDATE cars SET deleted_at = now(), updated_at = now() WHERE id = ?")) {
                 ps.setObject(1, id);

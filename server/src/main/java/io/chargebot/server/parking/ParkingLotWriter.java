@@ -1,11 +1,11 @@
 package io.chargebot.server.parking;
 
-import com.google.rpc.PreconditionFailure;
 import io.chargebot.common.v1.ErrorReason;
 import io.chargebot.server.audit.AuditLog;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.error.ApiException;
 import io.chargebot.server.grpc.ResourceNames;
+import io.chargebot.server.reservation.Reservations;
 import io.grpc.Status;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
@@ -26,19 +26,14 @@ import java.util.UUID;
 @Singleton
 final class ParkingLotWriter {
 
-    /** Reservations that still hold a spot: booked or running, and not yet over. */
-    private static final String UPCOMING_RESERVATIONS =
-            "SELECT id, count(*) OVER () FROM reservations "
-            + "WHERE spot_id = ? AND status IN ('CONFIRMED', 'IN_PROGRESS') AND upper(period) > now() "
-            + "ORDER BY lower(period), id LIMIT ?";
-    private static final int LISTED_RESERVATIONS = 10;
-
     private final Db db;
     private final AuditLog audit;
+    private final java.time.Clock clock;
 
-    ParkingLotWriter(Db db, AuditLog audit) {
+    ParkingLotWriter(Db db, AuditLog audit, java.time.Clock clock) {
         this.db = db;
         this.audit = audit;
+        this.clock = clock;
     }
 
     /** Inserts a lot with its business hours; returns its id. */
@@ -209,21 +204,8 @@ final class ParkingLotWriter {
                     }
                 }
             }
-            List<String> upcoming = new ArrayList<>();
-            long count = 0;
-            try (PreparedStatement ps = Db.prepare(connection, UPCOMING_RESERVATIONS)) {
-                ps.setObject(1, name.spotId());
-                ps.setInt(2, LISTED_RESERVATIONS);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        upcoming.add(ResourceNames.name(ResourceNames.RESERVATIONS, rs.getObject(1, UUID.class)));
-                        count = rs.getLong(2);
-                    }
-                }
-            }
-            if (count > 0) {
-                throw upcomingReservations(name, count, upcoming);
-            }
+            Reservations.requireNoUnfinished(connection, Reservations.Holder.SPOT, name.spotId(), name.toString(),
+                    clock.instant(), "the spot cannot be deleted", "cancel them or disable the spot instead (enabled=false)");
             try (PreparedStatement ps = Db.prepare(connection,
                     "UPDATE spots SET deleted_at = now(), updated_at = now() WHERE id = ?")) {
                 ps.setObject(1, name.spotId());
@@ -232,23 +214,6 @@ final class ParkingLotWriter {
             audit.record(connection, null, null, "spot.delete", name.toString(), null, Map.of());
             return null;
         });
-    }
-
-    private static ApiException upcomingReservations(ResourceNames.SpotName name, long count, List<String> listed) {
-        String names = String.join(", ", listed) + (count > listed.size() ? ", …" : "");
-        PreconditionFailure.Builder failure = PreconditionFailure.newBuilder();
-        for (String reservation : listed) {
-            failure.addViolations(PreconditionFailure.Violation.newBuilder()
-                    .setType("UPCOMING_RESERVATION")
-                    .setSubject(reservation)
-                    .setDescription("reservation of " + name + " that has not ended"));
-        }
-        return new ApiException(Status.Code.FAILED_PRECONDITION, ErrorReason.FAILED_PRECONDITION,
-                name + " has " + count + " upcoming reservation" + (count == 1 ? "" : "s") + " (" + names
-                + "); cancel them or disable the spot instead (enabled=false)",
-                List.of(), Map.of("resource_name", name.toString(), "reservation_count", Long.toString(count),
-                        "reservations", String.join(",", listed)), null)
-                .withDetails(List.of(failure.build()));
     }
 
     /**
@@ -305,7 +270,8 @@ final class ParkingLotWriter {
     private static ApiException codeTaken(SQLException e, UUID lotId, String code) throws SQLException {
         if ("23505".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("spots_lot_code_key")) {
             return new ApiException(Status.Code.ALREADY_EXISTS, ErrorReason.RESOURCE_EXISTS,
-                    ResourceNames.parkingLot(lotId) + " already has a spot with code " + code, List.of(),
+                    ResourceNames.parkingLot(lotId) + " already has a spot with code " + code,
+                    List.of(new io.chargebot.server.error.FieldViolation("spot.code", "is already used by another spot of this lot")),
                     Map.of("resource_name", ResourceNames.parkingLot(lotId), "code", code), null);
         }
         throw e;

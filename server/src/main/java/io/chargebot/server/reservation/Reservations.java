@@ -246,4 +246,62 @@ public final class Reservations {
         }
         return new Conflicts(conflicts, sameRequest);
     }
+
+    /** What holds a car or a spot: the unfinished reservations of one column's value. */
+    public enum Holder {
+        CAR("car_id"),
+        SPOT("spot_id");
+
+        private final String column;
+
+        Holder(String column) {
+            this.column = column;
+        }
+    }
+
+    private static final int LISTED_UNFINISHED = 10;
+
+    /**
+     * FAILED_PRECONDITION naming the active reservations (CONFIRMED, IN_PROGRESS) of the car or spot
+     * that have not ended at {@code now}, if any — with a {@code PreconditionFailure} detail listing
+     * them and metadata {@code reservations} (comma-separated names) and {@code reservation_count};
+     * {@code action} says what was refused ("the car cannot be deleted"), {@code advice} what to do.
+     * The caller must hold the car's or spot's row lock (FOR UPDATE), so no booking slips in meanwhile.
+     */
+    public static void requireNoUnfinished(Connection connection, Holder holder, UUID id, String resourceName, Instant now,
+                                           String action, String advice) throws SQLException {
+        List<String> listed = new ArrayList<>();
+        long count = 0;
+        try (PreparedStatement ps = Db.prepare(connection, "SELECT id, count(*) OVER () FROM reservations WHERE "
+                + holder.column + " = ? AND status IN " + ACTIVE + " AND period && tstzrange(?, NULL) "
+                + "ORDER BY lower(period), id LIMIT ?")) {
+            ps.setObject(1, id);
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setInt(3, LISTED_UNFINISHED);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    listed.add(ResourceNames.name(ResourceNames.RESERVATIONS, rs.getObject(1, UUID.class)));
+                    count = rs.getLong(2);
+                }
+            }
+        }
+        if (count == 0) {
+            return;
+        }
+        com.google.rpc.PreconditionFailure.Builder failure = com.google.rpc.PreconditionFailure.newBuilder();
+        for (String reservation : listed) {
+            failure.addViolations(com.google.rpc.PreconditionFailure.Violation.newBuilder()
+                    .setType("UNFINISHED_RESERVATION")
+                    .setSubject(reservation)
+                    .setDescription("reservation of " + resourceName + " that has not ended"));
+        }
+        String names = String.join(", ", listed) + (count > listed.size() ? ", …" : "");
+        throw new io.chargebot.server.error.ApiException(io.grpc.Status.Code.FAILED_PRECONDITION,
+                io.chargebot.common.v1.ErrorReason.FAILED_PRECONDITION,
+                action + ": " + resourceName + " has " + count + " unfinished reservation" + (count == 1 ? "" : "s")
+                        + " (" + names + "); " + advice,
+                List.of(), Map.of("resource_name", resourceName, "reservation_count", Long.toString(count),
+                        "reservations", String.join(",", listed)), null)
+                .withDetails(List.of(failure.build()));
+    }
 }

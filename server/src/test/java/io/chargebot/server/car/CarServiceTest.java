@@ -232,10 +232,22 @@ class CarServiceTest {
         StatusRuntimeException e = failure(() -> owner.deleteCar(DeleteCarRequest.newBuilder().setName(mine.getName()).build()));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(e.getStatus().getDescription()).contains("reservations/");
+        assertThat(AuthTestClient.details(e, com.google.rpc.PreconditionFailure.class).get(0).getViolations(0).getSubject())
+                .startsWith("reservations/");
         assertThat(owner.getCar(GetCarRequest.newBuilder().setName(mine.getName()).build())).isEqualTo(mine);
+        // Nor can its plate change while a reservation made with it is unfinished; other fields can.
+        assertFails(() -> owner.updateCar(UpdateCarRequest.newBuilder().setCar(Car.newBuilder().setName(mine.getName())
+                .setPlate(freshPlate())).setUpdateMask(FieldMask.newBuilder().addPaths("plate")).build()),
+                Status.Code.FAILED_PRECONDITION, "FAILED_PRECONDITION");
+        assertThat(owner.updateCar(UpdateCarRequest.newBuilder().setCar(Car.newBuilder().setName(mine.getName())
+                .setNickname("still mine")).setUpdateMask(FieldMask.newBuilder().addPaths("nickname")).build())
+                .getNickname()).isEqualTo("still mine");
 
-        // Once cancelled, the reservation no longer holds the car.
+        // Once cancelled, the reservation no longer holds the car or its plate.
         ParkingFixtures.execute(t.database, "UPDATE reservations SET status = 'CANCELLED' WHERE car_id = '" + carId + "'");
+        assertThat(owner.updateCar(UpdateCarRequest.newBuilder().setCar(Car.newBuilder().setName(mine.getName())
+                .setPlate("서울98바7654")).setUpdateMask(FieldMask.newBuilder().addPaths("plate")).build())
+                .getNormalizedPlate()).isEqualTo("서울98바7654");
         owner.deleteCar(DeleteCarRequest.newBuilder().setName(mine.getName()).build());
         assertFails(() -> owner.getCar(GetCarRequest.newBuilder().setName(mine.getName()).build()),
                 Status.Code.NOT_FOUND, "RESOURCE_NOT_FOUND");

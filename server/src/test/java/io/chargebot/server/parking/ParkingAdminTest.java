@@ -360,7 +360,7 @@ class ParkingAdminTest {
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(AuthTestClient.reason(e)).isEqualTo("FAILED_PRECONDITION");
-        assertThat(e.getStatus().getDescription()).contains("2 upcoming reservations")
+        assertThat(e.getStatus().getDescription()).contains("2 unfinished reservations")
                 .contains("reservations/" + running).contains("reservations/" + tomorrow);
         assertThat(details(e, ErrorInfo.class).get(0).getMetadataMap()).containsEntry("reservation_count", "2");
         assertThat(details(e, PreconditionFailure.class).get(0).getViolationsList())
