@@ -100,6 +100,7 @@ final class EventEffects {
                     }
                     closeOpenCommands(reservation, "the robot reported FAILED");
                     release(reservation, changed);
+                    freeIfDispatched(changed, null);
                 }
             }
             case ROBOT_EVENT_TYPE_COMMAND_ACK -> {

@@ -259,7 +259,8 @@ final class RobotIngest {
                     seenOnly.add(robot.id);
                     continue;
                 }
-                String state = RobotStates.afterReport(robot.state, robot.connectionUp, RobotStates.name(t.getState()));
+                String state = RobotStates.afterReport(robot.state, robot.connectionUp, robot.currentReservation != null,
+                        RobotStates.name(t.getState()));
                 Robots.Position position = t.hasPosition() ? Robots.Position.of(t.getPosition(), true) : robot.position;
                 boolean error = "ERROR".equals(state);
                 String errorCode = error ? t.getErrorCode() : null;

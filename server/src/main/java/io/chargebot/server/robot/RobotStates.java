@@ -13,7 +13,8 @@ import java.util.Set;
  * stored state   reported by telemetry            becomes
  * OFFLINE        any reportable state             the reported state (first report after registration)
  * IDLE           any                              reported (DISPATCHED only through dispatch)
- * DISPATCHED     IDLE                             DISPATCHED (the robot has not taken the command up yet)
+ * DISPATCHED     IDLE                             DISPATCHED while it has a reservation (the robot has not
+ *                                                 taken the command up yet); IDLE once it has none
  * DISPATCHED     MOVING, CHARGING, RETURNING, ERROR  reported
  * MOVING, CHARGING, RETURNING, ERROR  any         reported
  * </pre>
@@ -36,11 +37,11 @@ final class RobotStates {
     }
 
     /** The stored state after a telemetry report of {@code reported}. */
-    static String afterReport(String current, boolean connectionUp, String reported) {
+    static String afterReport(String current, boolean connectionUp, boolean hasReservation, String reported) {
         if (!connectionUp) {
             return current;
         }
-        if (HELD.getOrDefault(current, Set.of()).contains(reported)) {
+        if (hasReservation && HELD.getOrDefault(current, Set.of()).contains(reported)) {
             return current;
         }
         return reported;
