@@ -58,6 +58,7 @@ final class RobotTestBed implements AutoCloseable {
     final String bridgeToken;
     final String cameraToken;
     final String adminToken;
+    final Map<String, Object> properties;
 
     RobotTestBed(Map<String, Object> extra) {
         Map<String, Object> properties = new HashMap<>(AuthTestClient.relaxedLimits());
@@ -67,6 +68,7 @@ final class RobotTestBed implements AutoCloseable {
         properties.put("chargebot.robots.sweep-interval", "200ms");
         properties.put("chargebot.robots.command-poll-interval", "100ms");
         properties.putAll(extra);
+        this.properties = Map.copyOf(properties);
         t = new AuthTestClient(properties);
         anonymous = RobotServiceGrpc.newBlockingStub(t.channel);
         adminToken = t.signIn("admin", ADMIN_PASSWORD).getAccessToken();
@@ -153,6 +155,11 @@ final class RobotTestBed implements AutoCloseable {
 
     Bridge bridge() {
         return new Bridge(withToken(RobotServiceGrpc.newStub(t.channel), bridgeToken));
+    }
+
+    /** Another replica on the same database, with the same settings and clock. */
+    io.chargebot.server.ChargeBotServer replica() {
+        return io.chargebot.server.testing.TestServers.start(t.database, properties, t.clock);
     }
 
     Timestamp now() {
