@@ -26,7 +26,7 @@ import java.util.UUID;
  * Dispatch (seed 000): a free robot (IDLE, connected, enabled, without a reservation) gets the
  * earliest due, unfinished, unassigned reservation of its lot — due means its window starts within
  * the lead time or has started and not ended. One transaction locks the robot, picks the reservation
- * with {@code FOR UPDATE SKIP LOCKED} (so two robots never take the same one, whatever the number of
+ * with {@code FOR NO KEY UPDATE SKIP LOCKED} (so two robots never take the same one, whatever the number of
  * replicas), assigns it, marks the robot DISPATCHED and queues a GO_TO_SPOT command with the spot's
  * coordinates; the trigger on robot_commands tells the replicas holding bridge streams.
  */
@@ -52,7 +52,7 @@ final class Dispatcher {
             + "JOIN cars c ON c.id = r.car_id "
             + "WHERE r.lot_id = ? AND NOT r.finished AND r.status IN ('CONFIRMED', 'IN_PROGRESS') AND r.robot_id IS NULL "
             + "AND lower(r.period) <= ? AND upper(r.period) > ? "
-            + "ORDER BY lower(r.period), r.id LIMIT 1 FOR UPDATE OF r SKIP LOCKED";
+            + "ORDER BY lower(r.period), r.id LIMIT 1 FOR NO KEY UPDATE OF r SKIP LOCKED";
 
     /**
      * Gives {@code robotId} a reservation if it is free and one is due; empty otherwise. With
@@ -71,7 +71,7 @@ final class Dispatcher {
         Robots.Position base;
         try (PreparedStatement ps = Db.prepare(connection, "SELECT robot_key, lot_id, base_latitude, base_longitude, "
                 + "base_floor, base_x_meters, base_y_meters, base_heading_degrees FROM robots WHERE id = ? AND state = 'IDLE' "
-                + "AND online AND last_seen_at >= ? AND enabled AND current_reservation_id IS NULL FOR UPDATE"
+                + "AND online AND last_seen_at >= ? AND enabled AND current_reservation_id IS NULL FOR NO KEY UPDATE"
                 + (skipLockedRobot ? " SKIP LOCKED" : ""))) {
             ps.setObject(1, robotId);
             ps.setTimestamp(2, Robots.silentBefore(now, settings.offlineAfter));

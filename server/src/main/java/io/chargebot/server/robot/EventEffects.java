@@ -134,7 +134,7 @@ final class EventEffects {
         if (reservation == null) {
             return false;
         }
-        try (PreparedStatement ps = Db.prepare(connection, "SELECT robot_id FROM reservations WHERE id = ? FOR UPDATE")) {
+        try (PreparedStatement ps = Db.prepare(connection, "SELECT robot_id FROM reservations WHERE id = ? FOR NO KEY UPDATE")) {
             ps.setObject(1, reservation);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next() && robotId.equals(rs.getObject(1, UUID.class))) {

@@ -298,7 +298,7 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
             UUID currentLot;
             UUID currentReservation;
             try (PreparedStatement ps = Db.prepare(connection,
-                    "SELECT id, lot_id, current_reservation_id FROM robots WHERE robot_key = ? FOR UPDATE")) {
+                    "SELECT id, lot_id, current_reservation_id FROM robots WHERE robot_key = ? FOR NO KEY UPDATE")) {
                 ps.setString(1, key);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {

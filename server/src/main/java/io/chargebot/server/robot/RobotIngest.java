@@ -106,7 +106,7 @@ final class RobotIngest {
 
     private static final String LOCK = "SELECT id, robot_key, online, enabled, state, current_reservation_id, last_sequence, "
             + "battery_percent, latitude, longitude, floor, x_meters, y_meters, heading_degrees, error_code, error_message "
-            + "FROM robots WHERE robot_key = ANY (?) ORDER BY id FOR UPDATE";
+            + "FROM robots WHERE robot_key = ANY (?) ORDER BY id FOR NO KEY UPDATE";
 
     private static Map<String, Locked> lock(Connection connection, Set<String> keys) throws SQLException {
         Map<String, Locked> robots = new HashMap<>();
