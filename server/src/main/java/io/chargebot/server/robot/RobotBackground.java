@@ -1,6 +1,7 @@
 package io.chargebot.server.robot;
 
 import io.chargebot.server.db.Db;
+import io.micronaut.context.event.ShutdownEvent;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;
 import jakarta.annotation.PreDestroy;
@@ -141,6 +142,13 @@ final class RobotBackground {
             return ids;
         });
         hub.changedElsewhere(silent);
+    }
+
+    /** Stops background work before the beans it uses (the connection pool) are destroyed. */
+    @EventListener
+    void onShutdown(ShutdownEvent event) {
+        stop();
+        notifications.stop();
     }
 
     @PreDestroy
