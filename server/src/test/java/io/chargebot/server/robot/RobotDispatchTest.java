@@ -142,6 +142,12 @@ class RobotDispatchTest {
             assertThat(get(robot).getCurrentReservation()).isEmpty();
             assertThat(bed.count("SELECT count(*) FROM robot_logs l JOIN robots b ON b.id = l.robot_id WHERE b.robot_key = '"
                     + id + "' AND l.kind = 'EVENT'")).isEqualTo(4);
+            // The robot's log shows the command it was sent next to what it reported.
+            io.chargebot.robot.v1.ListRobotLogsResponse commands = bed.admin.listRobotLogs(
+                    io.chargebot.robot.v1.ListRobotLogsRequest.newBuilder().setParent(robot.getName())
+                            .addKinds(io.chargebot.robot.v1.RobotLogKind.ROBOT_LOG_KIND_COMMAND).build());
+            assertThat(commands.getRobotLogsList()).extracting(l -> l.getCommand().getCommandId()).containsExactly(go.getCommandId());
+            assertThat(commands.getRobotLogs(0).getCommand().getSpot().getCode()).isEqualTo("A01");
         }
     }
 
@@ -225,6 +231,10 @@ class RobotDispatchTest {
             bridge.hello();
             long seq = RobotTestBed.online(bridge, robot.getRobotId(), 1, bed.now());
             RobotCommand go = bridge.command(c -> c.getType() == CommandType.COMMAND_TYPE_GO_TO_SPOT && c.getReservation().equals(name));
+            // The driver may look at the robot serving its reservation.
+            Robot serving = withToken(io.chargebot.robot.v1.RobotServiceGrpc.newBlockingStub(bed.t.channel), tokens.getAccessToken())
+                    .getRobot(GetRobotRequest.newBuilder().setName(robot.getName()).build());
+            assertThat(serving.getCurrentReservation()).isEqualTo(name);
 
             withToken(ReservationServiceGrpc.newBlockingStub(bed.t.channel), tokens.getAccessToken())
                     .cancelReservation(CancelReservationRequest.newBuilder().setName(name).setReason("plans changed").build());
