@@ -245,4 +245,25 @@ class RobotAdminTest {
         assertFails(() -> bed.admin.listRobotLogs(ListRobotLogsRequest.newBuilder().setParent("robots/nobody").build()),
                 Status.Code.NOT_FOUND, "RESOURCE_NOT_FOUND");
     }
+
+    @Test
+    void aFullBatchIsStoredAtOnceAndListedInOrder() {
+        Robot robot = bed.robot(lot);
+        Instant base = bed.t.clock.instant().minus(Duration.ofMinutes(20));
+        io.chargebot.robot.v1.TelemetryBatch.Builder full = io.chargebot.robot.v1.TelemetryBatch.newBuilder();
+        for (int i = 1; i <= 500; i++) {
+            full.addItems(telemetry(robot.getRobotId(), i, RobotState.ROBOT_STATE_IDLE,
+                    ProtoTime.timestamp(base.plusMillis(i * 100L))).setPosition(RobotPosition.newBuilder().setXMeters(i)));
+        }
+        try (RobotTestBed.Bridge b = bed.bridge()) {
+            assertThat(b.hello().getWelcome().getMaxBatchSize()).isEqualTo(500);
+            assertThat(b.send(io.chargebot.robot.v1.ConnectRequest.newBuilder().setTelemetry(full).build()).getStoredCount())
+                    .isEqualTo(500);
+        }
+        ListRobotLogsResponse page = bed.admin.listRobotLogs(ListRobotLogsRequest.newBuilder().setParent(robot.getName())
+                .setPageSize(1000).build());
+        assertThat(page.getRobotLogsCount()).isEqualTo(500);
+        assertThat(page.getRobotLogs(499).getTelemetry().getPosition().getXMeters()).isEqualTo(500);
+        assertThat(page.getNextPageToken()).isEmpty();
+    }
 }
