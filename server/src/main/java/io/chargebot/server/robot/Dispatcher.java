@@ -1,0 +1,189 @@
+package io.chargebot.server.robot;
+
+import com.google.type.LatLng;
+import io.chargebot.car.v1.ConnectorType;
+import io.chargebot.robot.v1.CommandType;
+import io.chargebot.robot.v1.RobotCommand;
+import io.chargebot.robot.v1.SpotTarget;
+import io.chargebot.server.db.Db;
+import io.chargebot.server.grpc.ProtoTime;
+import io.chargebot.server.grpc.ResourceNames;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Dispatch (seed 000): a free robot (IDLE, connected, enabled, without a reservation) gets the
+ * earliest due, unfinished, unassigned reservation of its lot — due means its window starts within
+ * the lead time or has started and not ended. One transaction locks the robot, picks the reservation
+ * with {@code FOR NO KEY UPDATE SKIP LOCKED} (so two robots never take the same one, whatever the number of
+ * replicas), assigns it, marks the robot DISPATCHED and queues a GO_TO_SPOT command with the spot's
+ * coordinates; the trigger on robot_commands tells the replicas holding bridge streams.
+ */
+@Singleton
+final class Dispatcher {
+
+    private final Db db;
+    private final Clock clock;
+    private final RobotSettings settings;
+
+    Dispatcher(Db db, Clock clock, RobotSettings settings) {
+        this.db = db;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    /** A robot was sent to a reservation. */
+    record Dispatched(UUID robotId, UUID reservationId, UUID commandId) {}
+
+    private static final String PICK = "SELECT r.id, r.plate_normalized, upper(r.period) AS end_at, s.floor, s.code, "
+            + "s.x_meters, s.y_meters, l.latitude, l.longitude, c.connector_type "
+            + "FROM reservations r JOIN spots s ON s.id = r.spot_id JOIN parking_lots l ON l.id = r.lot_id "
+            + "JOIN cars c ON c.id = r.car_id "
+            + "WHERE r.lot_id = ? AND NOT r.finished AND r.status IN ('CONFIRMED', 'IN_PROGRESS') AND r.robot_id IS NULL "
+            + "AND lower(r.period) <= ? AND upper(r.period) > ? "
+            + "ORDER BY lower(r.period), r.id LIMIT 1 FOR NO KEY UPDATE OF r SKIP LOCKED";
+
+    /**
+     * Gives {@code robotId} a reservation if it is free and one is due; empty otherwise. With
+     * {@code skipLockedRobot} a robot another transaction holds is skipped instead of waited for.
+     */
+    @Nullable
+    Dispatched dispatch(UUID robotId, boolean skipLockedRobot) {
+        return db.transaction(connection -> dispatch(connection, robotId, skipLockedRobot));
+    }
+
+    @Nullable
+    private Dispatched dispatch(Connection connection, UUID robotId, boolean skipLockedRobot) throws SQLException {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        String robotKey;
+        UUID lotId;
+        Robots.Position base;
+        try (PreparedStatement ps = Db.prepare(connection, "SELECT robot_key, lot_id, base_latitude, base_longitude, "
+                + "base_floor, base_x_meters, base_y_meters, base_heading_degrees FROM robots WHERE id = ? AND state = 'IDLE' "
+                + "AND online AND last_seen_at >= ? AND enabled AND current_reservation_id IS NULL FOR NO KEY UPDATE"
+                + (skipLockedRobot ? " SKIP LOCKED" : ""))) {
+            ps.setObject(1, robotId);
+            ps.setTimestamp(2, Robots.silentBefore(now, settings.offlineAfter));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                robotKey = rs.getString(1);
+                lotId = rs.getObject(2, UUID.class);
+                base = new Robots.Position(Robots.doubleOrNull(rs, "base_latitude"), Robots.doubleOrNull(rs, "base_longitude"),
+                        rs.getString("base_floor"), Robots.doubleOrNull(rs, "base_x_meters"),
+                        Robots.doubleOrNull(rs, "base_y_meters"), Robots.doubleOrNull(rs, "base_heading_degrees"));
+            }
+        }
+        UUID reservationId;
+        RobotCommand.Builder command = RobotCommand.newBuilder().setRobotId(robotKey).setType(CommandType.COMMAND_TYPE_GO_TO_SPOT);
+        Instant end;
+        try (PreparedStatement ps = Db.prepare(connection, PICK)) {
+            ps.setObject(1, lotId);
+            ps.setTimestamp(2, Timestamp.from(now.plus(settings.dispatchLeadTime)));
+            ps.setTimestamp(3, Timestamp.from(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                reservationId = rs.getObject("id", UUID.class);
+                end = rs.getTimestamp("end_at").toInstant();
+                command.setReservation(ResourceNames.name(ResourceNames.RESERVATIONS, reservationId))
+                        .setSpot(SpotTarget.newBuilder()
+                                .setLotLocation(LatLng.newBuilder().setLatitude(rs.getDouble("latitude"))
+                                        .setLongitude(rs.getDouble("longitude")))
+                                .setFloor(rs.getString("floor"))
+                                .setCode(rs.getString("code"))
+                                .setXMeters(rs.getDouble("x_meters"))
+                                .setYMeters(rs.getDouble("y_meters")))
+                        .setChargeEndTime(ProtoTime.timestamp(end))
+                        .setPlate(rs.getString("plate_normalized"))
+                        .setConnectorType(connector(rs.getString("connector_type")));
+            }
+        }
+        // The command may not be carried out after the window ends, nor later than the command lifetime.
+        Instant expires = now.plus(settings.commandTtl);
+        if (end.isBefore(expires)) {
+            expires = end;
+        }
+        UUID commandId = UUID.randomUUID();
+        if (base.known()) {
+            command.setBasePosition(base.toProto());
+        }
+        command.setCommandId(commandId.toString()).setIssueTime(ProtoTime.timestamp(now)).setExpireTime(ProtoTime.timestamp(expires));
+        try (PreparedStatement ps = Db.prepare(connection, "UPDATE reservations SET robot_id = ?, dispatched_at = ?, updated_at = ? "
+                + "WHERE id = ?")) {
+            ps.setObject(1, robotId);
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setObject(4, reservationId);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = Db.prepare(connection, "UPDATE robots SET state = 'DISPATCHED', current_reservation_id = ?, "
+                + "state_changed_at = ?, updated_at = ? WHERE id = ?")) {
+            ps.setObject(1, reservationId);
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setObject(4, robotId);
+            ps.executeUpdate();
+        }
+        insertCommand(connection, commandId, robotId, reservationId, "GO_TO_SPOT", command.build(), now, expires);
+        return new Dispatched(robotId, reservationId, commandId);
+    }
+
+    static void insertCommand(Connection connection, UUID commandId, UUID robotId, @Nullable UUID reservationId, String kind,
+                              RobotCommand command, Instant now, Instant expires) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, "INSERT INTO robot_commands (id, robot_id, reservation_id, kind, "
+                + "payload, created_at, expires_at, message) VALUES (?, ?, ?, ?, jsonb_build_object('reservation', ?::text), ?, ?, ?)")) {
+            ps.setObject(1, commandId);
+            ps.setObject(2, robotId);
+            ps.setObject(3, reservationId);
+            ps.setString(4, kind);
+            ps.setString(5, command.getReservation());
+            ps.setTimestamp(6, Timestamp.from(now));
+            ps.setTimestamp(7, Timestamp.from(expires));
+            ps.setBytes(8, command.toByteArray());
+            ps.executeUpdate();
+        }
+    }
+
+    private static ConnectorType connector(@Nullable String stored) {
+        if (stored == null || stored.isEmpty()) {
+            return ConnectorType.CONNECTOR_TYPE_UNSPECIFIED;
+        }
+        try {
+            return ConnectorType.valueOf(stored.startsWith("CONNECTOR_TYPE_") ? stored : "CONNECTOR_TYPE_" + stored);
+        } catch (IllegalArgumentException e) {
+            return ConnectorType.CONNECTOR_TYPE_UNSPECIFIED;
+        }
+    }
+
+    /** Every free robot, for the periodic dispatch of reservations that became due while robots were idle. */
+    List<UUID> freeRobots() {
+        Instant now = clock.instant();
+        return db.read(connection -> {
+            List<UUID> ids = new ArrayList<>();
+            try (PreparedStatement ps = Db.prepare(connection, "SELECT id FROM robots WHERE state = 'IDLE' AND online AND enabled "
+                    + "AND current_reservation_id IS NULL AND last_seen_at >= ? ORDER BY last_seen_at")) {
+                ps.setTimestamp(1, Robots.silentBefore(now, settings.offlineAfter));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getObject(1, UUID.class));
+                    }
+                }
+            }
+            return ids;
+        });
+    }
+}

@@ -1,0 +1,159 @@
+package io.chargebot.server.robot;
+
+import io.chargebot.server.db.Db;
+import io.micronaut.context.event.ShutdownEvent;
+import io.micronaut.context.event.StartupEvent;
+import io.micronaut.runtime.event.annotation.EventListener;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The robots' background work on every replica: dispatch of robots that became free (right after
+ * the message that freed them), a periodic sweep (expired commands, reservations that became due
+ * while robots were idle, robots that fell silent) and the periodic command poll. Every step is safe
+ * to run on several replicas at once: the database's row locks decide.
+ */
+@Singleton
+final class RobotBackground {
+
+    private static final Logger logger = LoggerFactory.getLogger(RobotBackground.class);
+
+    private final Db db;
+    private final Clock clock;
+    private final RobotSettings settings;
+    private final Dispatcher dispatcher;
+    private final CommandRelay relay;
+    private final RobotStateHub hub;
+    private final RobotNotifications notifications;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "chargebot-robot-sweep");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final ExecutorService dispatchExecutor = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "chargebot-robot-dispatch");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private Instant lastSweep;
+
+    RobotBackground(Db db, Clock clock, RobotSettings settings, Dispatcher dispatcher, CommandRelay relay, RobotStateHub hub,
+                    RobotNotifications notifications) {
+        this.db = db;
+        this.clock = clock;
+        this.settings = settings;
+        this.dispatcher = dispatcher;
+        this.relay = relay;
+        this.hub = hub;
+        this.notifications = notifications;
+    }
+
+    @EventListener
+    void onStartup(StartupEvent event) {
+        notifications.start(relay::wake, hub::changedElsewhere);
+        scheduler.scheduleWithFixedDelay(this::sweep, settings.sweepInterval.toMillis(), settings.sweepInterval.toMillis(),
+                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(relay::wake, settings.commandPollInterval.toMillis(),
+                settings.commandPollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Tries to dispatch robots that just became free (after the commit that freed them). */
+    void dispatchSoon(Collection<UUID> robots) {
+        if (robots.isEmpty()) {
+            return;
+        }
+        List<UUID> ids = List.copyOf(robots);
+        try {
+            dispatchExecutor.execute(() -> dispatch(ids, false));
+        } catch (RejectedExecutionException e) {
+            // Shutting down.
+        }
+    }
+
+    private void dispatch(List<UUID> robots, boolean skipLocked) {
+        List<UUID> changed = new ArrayList<>();
+        for (UUID robot : robots) {
+            try {
+                Dispatcher.Dispatched done = dispatcher.dispatch(robot, skipLocked);
+                if (done != null) {
+                    changed.add(robot);
+                    logger.info("Dispatched robot {} to reservations/{} (command {})", robot, done.reservationId(),
+                            done.commandId());
+                }
+            } catch (RuntimeException e) {
+                logger.warn("Dispatch of robot {} failed: {}", robot, e.toString());
+            }
+        }
+        if (!changed.isEmpty()) {
+            hub.changed(changed, Set.of());
+            relay.wake();
+        }
+    }
+
+    /** One round of the periodic work; public to the package so tests' waits need not depend on its timing. */
+    void sweep() {
+        try {
+            Set<UUID> released = relay.expire();
+            hub.changed(released, Set.of());
+            dispatch(dispatcher.freeRobots(), true);
+            noticeSilence();
+        } catch (RuntimeException e) {
+            logger.warn("Robot sweep failed: {}", e.toString());
+        }
+    }
+
+    /** Robots that fell silent since the last sweep: shown OFFLINE now, so watchers hear of it. */
+    private void noticeSilence() {
+        Instant now = clock.instant();
+        Instant since = lastSweep != null ? lastSweep : now.minus(settings.sweepInterval.multipliedBy(2));
+        lastSweep = now;
+        if (!since.isBefore(now)) {
+            return;
+        }
+        List<UUID> silent = db.read(connection -> {
+            List<UUID> ids = new ArrayList<>();
+            try (PreparedStatement ps = Db.prepare(connection, "SELECT id FROM robots WHERE online AND last_seen_at < ? "
+                    + "AND last_seen_at >= ?")) {
+                ps.setTimestamp(1, Timestamp.from(now.minus(settings.offlineAfter)));
+                ps.setTimestamp(2, Timestamp.from(since.minus(settings.offlineAfter)));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getObject(1, UUID.class));
+                    }
+                }
+            }
+            return ids;
+        });
+        hub.changedElsewhere(silent);
+    }
+
+    /** Stops background work before the beans it uses (the connection pool) are destroyed. */
+    @EventListener
+    void onShutdown(ShutdownEvent event) {
+        stop();
+        notifications.stop();
+    }
+
+    @PreDestroy
+    void stop() {
+        scheduler.shutdownNow();
+        dispatchExecutor.shutdownNow();
+    }
+}

@@ -1,0 +1,506 @@
+package io.chargebot.server.robot;
+
+import io.chargebot.robot.v1.ConnectionChange;
+import io.chargebot.robot.v1.ConnectionState;
+import io.chargebot.robot.v1.MalformedMessage;
+import io.chargebot.robot.v1.RejectReason;
+import io.chargebot.robot.v1.RejectedMessage;
+import io.chargebot.robot.v1.RobotEvent;
+import io.chargebot.robot.v1.RobotMessageKey;
+import io.chargebot.robot.v1.StoredAck;
+import io.chargebot.robot.v1.Telemetry;
+import io.chargebot.server.db.Db;
+import io.chargebot.server.grpc.ProtoTime;
+import io.chargebot.server.grpc.ResourceNames;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.inject.Singleton;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores what bridges forward: telemetry batches (one transaction, one write for the log), events
+ * that drive reservations and commands, connection changes and malformed-message reports. Each
+ * robot message is stored once by (robot, sequence): the key goes into robot_message_keys with ON
+ * CONFLICT DO NOTHING in the same statement that writes robot_logs, so a redelivered message is a
+ * no-op that is still acknowledged as stored. Effects of an event run only when its key was new, in
+ * the same transaction, so they happen exactly once too.
+ */
+@Singleton
+final class RobotIngest {
+
+    private static final Logger logger = LoggerFactory.getLogger(RobotIngest.class);
+    private static final int MAX_DETAIL = 500;
+    /** Robot timestamps further than this ahead of the server clock are refused. */
+    private static final long MAX_FUTURE_SECONDS = 24 * 3600;
+
+    /** What a stored batch or message changed, for acknowledgement and follow-up work after commit. */
+    record Outcome(StoredAck ack, Set<UUID> changed, Set<UUID> moved, Set<UUID> freed) {}
+
+    private final Db db;
+    private final Clock clock;
+    private final RobotSettings settings;
+
+    RobotIngest(Db db, Clock clock, RobotSettings settings) {
+        this.db = db;
+        this.clock = clock;
+        this.settings = settings;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Telemetry
+
+    /** The locked robot row as ingestion needs it. */
+    private static final class Locked {
+        final UUID id;
+        final String key;
+        final boolean connectionUp;
+        final boolean enabled;
+        final String state;
+        @Nullable
+        final UUID currentReservation;
+        final long lastSequence;
+        @Nullable
+        final Double battery;
+        final Robots.Position position;
+        @Nullable
+        final String errorCode;
+        @Nullable
+        final String errorMessage;
+
+        Locked(ResultSet rs) throws SQLException {
+            id = rs.getObject("id", UUID.class);
+            key = rs.getString("robot_key");
+            connectionUp = rs.getBoolean("online");
+            enabled = rs.getBoolean("enabled");
+            state = rs.getString("state");
+            currentReservation = rs.getObject("current_reservation_id", UUID.class);
+            lastSequence = rs.getLong("last_sequence");
+            battery = Robots.doubleOrNull(rs, "battery_percent");
+            position = new Robots.Position(Robots.doubleOrNull(rs, "latitude"), Robots.doubleOrNull(rs, "longitude"),
+                    rs.getString("floor"), Robots.doubleOrNull(rs, "x_meters"), Robots.doubleOrNull(rs, "y_meters"),
+                    Robots.doubleOrNull(rs, "heading_degrees"));
+            errorCode = rs.getString("error_code");
+            errorMessage = rs.getString("error_message");
+        }
+    }
+
+    private static final String LOCK = "SELECT id, robot_key, online, enabled, state, current_reservation_id, last_sequence, "
+            + "battery_percent, latitude, longitude, floor, x_meters, y_meters, heading_degrees, error_code, error_message "
+            + "FROM robots WHERE robot_key = ANY (?) ORDER BY id FOR NO KEY UPDATE";
+
+    private static Map<String, Locked> lock(Connection connection, Set<String> keys) throws SQLException {
+        Map<String, Locked> robots = new HashMap<>();
+        try (PreparedStatement ps = Db.prepare(connection, LOCK)) {
+            ps.setArray(1, connection.createArrayOf("text", keys.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Locked robot = new Locked(rs);
+                    robots.put(robot.key, robot);
+                }
+            }
+        }
+        return robots;
+    }
+
+    /** Stores a telemetry batch: one transaction; acknowledges stored (new or duplicate) and rejected items. */
+    Outcome telemetry(List<Telemetry> items, String bridgeId) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        List<RejectedMessage> invalid = new ArrayList<>();
+        // Valid items by key, first occurrence wins (a batch may repeat a message).
+        Map<RobotMessageKey, Telemetry> valid = new LinkedHashMap<>();
+        for (Telemetry t : items) {
+            RobotMessageKey key = key(t.getRobotId(), t.getSequence());
+            String problem = RobotValidation.telemetry(t, now, MAX_FUTURE_SECONDS);
+            if (problem != null) {
+                invalid.add(rejected(key, RejectReason.REJECT_REASON_INVALID_CONTENT, problem));
+            } else {
+                valid.putIfAbsent(key, t);
+            }
+        }
+        return db.transaction(connection -> {
+            StoredAck.Builder ack = StoredAck.newBuilder().addAllRejected(invalid);
+            Set<String> keys = new HashSet<>();
+            valid.keySet().forEach(k -> keys.add(k.getRobotId()));
+            Map<String, Locked> robots = keys.isEmpty() ? Map.of() : lock(connection, keys);
+            List<Telemetry> known = new ArrayList<>();
+            for (Map.Entry<RobotMessageKey, Telemetry> e : valid.entrySet()) {
+                if (robots.containsKey(e.getKey().getRobotId())) {
+                    known.add(e.getValue());
+                    ack.addStored(e.getKey());
+                } else {
+                    ack.addRejected(rejected(e.getKey(), RejectReason.REJECT_REASON_UNKNOWN_ROBOT,
+                            "no robot with robot_id " + e.getKey().getRobotId() + " is registered"));
+                }
+            }
+            Set<RobotMessageKey> fresh = known.isEmpty() ? Set.of() : insertTelemetry(connection, known, robots, now);
+            // The newest fresh report of each robot sets its current state, if newer than what was applied.
+            Map<String, Telemetry> latest = new HashMap<>();
+            for (Telemetry t : known) {
+                if (fresh.contains(key(t.getRobotId(), t.getSequence()))) {
+                    latest.merge(t.getRobotId(), t, (a, b) -> a.getSequence() >= b.getSequence() ? a : b);
+                }
+            }
+            Set<UUID> changed = new HashSet<>();
+            Set<UUID> moved = new HashSet<>();
+            Set<UUID> freed = new HashSet<>();
+            applyTelemetry(connection, robots, latest, now, changed, moved, freed);
+            keepRejected(connection, ack.getRejectedList(), "telemetry", bridgeId, now);
+            return new Outcome(ack.build(), changed, moved, freed);
+        });
+    }
+
+    private static final String INSERT_TELEMETRY = "WITH input AS (SELECT * FROM unnest(?::uuid[], ?::bigint[], "
+            + "?::timestamptz[], ?::text[], ?::float8[], ?::float8[], ?::float8[], ?::text[], ?::float8[], ?::float8[], "
+            + "?::uuid[], ?::bytea[]) AS t(robot_id, sequence, recorded_at, state, battery_percent, latitude, longitude, "
+            + "floor, x_meters, y_meters, reservation_id, message)), "
+            + "fresh AS (INSERT INTO robot_message_keys (robot_id, sequence, recorded_at) "
+            + "SELECT robot_id, sequence, recorded_at FROM input ON CONFLICT DO NOTHING RETURNING robot_id, sequence) "
+            + "INSERT INTO robot_logs (robot_id, recorded_at, sequence, kind, received_at, state, battery_percent, latitude, "
+            + "longitude, floor, x_meters, y_meters, reservation_id, message) "
+            + "SELECT i.robot_id, i.recorded_at, i.sequence, 'TELEMETRY', ?, i.state, i.battery_percent, i.latitude, "
+            + "i.longitude, i.floor, i.x_meters, i.y_meters, i.reservation_id, i.message "
+            + "FROM input i JOIN fresh f ON f.robot_id = i.robot_id AND f.sequence = i.sequence "
+            + "RETURNING robot_id, sequence";
+
+    /** Writes the log rows of the reports not stored before; returns their keys. */
+    private static Set<RobotMessageKey> insertTelemetry(Connection connection, List<Telemetry> items, Map<String, Locked> robots,
+                                                        Instant now) throws SQLException {
+        int n = items.size();
+        UUID[] robotIds = new UUID[n];
+        Long[] sequences = new Long[n];
+        Timestamp[] times = new Timestamp[n];
+        String[] states = new String[n];
+        Double[] batteries = new Double[n];
+        Double[] latitudes = new Double[n];
+        Double[] longitudes = new Double[n];
+        String[] floors = new String[n];
+        Double[] xs = new Double[n];
+        Double[] ys = new Double[n];
+        UUID[] reservations = new UUID[n];
+        byte[][] messages = new byte[n][];
+        Map<UUID, String> keyOf = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            Telemetry t = items.get(i);
+            Locked robot = robots.get(t.getRobotId());
+            keyOf.put(robot.id, robot.key);
+            robotIds[i] = robot.id;
+            sequences[i] = t.getSequence();
+            times[i] = Timestamp.from(ProtoTime.instant(t.getTime()));
+            states[i] = RobotStates.name(t.getState());
+            batteries[i] = t.getBatteryPercent();
+            Robots.Position p = Robots.Position.of(t.getPosition(), t.hasPosition());
+            latitudes[i] = p.latitude();
+            longitudes[i] = p.longitude();
+            floors[i] = p.floor();
+            xs[i] = p.x();
+            ys[i] = p.y();
+            reservations[i] = t.getReservation().isEmpty() ? null : reservationId(t.getReservation());
+            messages[i] = t.toByteArray();
+        }
+        Set<RobotMessageKey> fresh = new HashSet<>();
+        try (PreparedStatement ps = Db.prepare(connection, INSERT_TELEMETRY)) {
+            int i = 1;
+            ps.setArray(i++, connection.createArrayOf("uuid", robotIds));
+            ps.setArray(i++, connection.createArrayOf("int8", sequences));
+            ps.setArray(i++, connection.createArrayOf("timestamptz", times));
+            ps.setArray(i++, connection.createArrayOf("text", states));
+            ps.setArray(i++, connection.createArrayOf("float8", batteries));
+            ps.setArray(i++, connection.createArrayOf("float8", latitudes));
+            ps.setArray(i++, connection.createArrayOf("float8", longitudes));
+            ps.setArray(i++, connection.createArrayOf("text", floors));
+            ps.setArray(i++, connection.createArrayOf("float8", xs));
+            ps.setArray(i++, connection.createArrayOf("float8", ys));
+            ps.setArray(i++, connection.createArrayOf("uuid", reservations));
+            ps.setArray(i++, connection.createArrayOf("bytea", messages));
+            ps.setTimestamp(i, Timestamp.from(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    fresh.add(key(keyOf.get(rs.getObject(1, UUID.class)), rs.getLong(2)));
+                }
+            }
+        }
+        return fresh;
+    }
+
+    private static final String UPDATE_STATE = "UPDATE robots SET state = ?, state_changed_at = CASE WHEN state = ? "
+            + "THEN state_changed_at ELSE ? END, updated_at = CASE WHEN state = ? THEN updated_at ELSE ? END, "
+            + "battery_percent = ?, latitude = ?, longitude = ?, floor = ?, x_meters = ?, y_meters = ?, heading_degrees = ?, "
+            + "error_code = ?, error_message = ?, last_sequence = ?, last_seen_at = ? WHERE id = ?";
+
+    private static void applyTelemetry(Connection connection, Map<String, Locked> robots, Map<String, Telemetry> latest,
+                                       Instant now, Set<UUID> changed, Set<UUID> moved, Set<UUID> freed) throws SQLException {
+        Timestamp at = Timestamp.from(now);
+        List<UUID> seenOnly = new ArrayList<>();
+        try (PreparedStatement ps = Db.prepare(connection, UPDATE_STATE)) {
+            boolean any = false;
+            for (Locked robot : robots.values()) {
+                Telemetry t = latest.get(robot.key);
+                if (t == null || t.getSequence() <= robot.lastSequence) {
+                    seenOnly.add(robot.id);
+                    continue;
+                }
+                String state = RobotStates.afterReport(robot.state, robot.connectionUp, robot.currentReservation != null,
+                        RobotStates.name(t.getState()));
+                Robots.Position position = t.hasPosition() ? Robots.Position.of(t.getPosition(), true) : robot.position;
+                boolean error = "ERROR".equals(state);
+                String errorCode = error ? t.getErrorCode() : null;
+                String errorMessage = error ? t.getErrorMessage() : null;
+                int i = 1;
+                ps.setString(i++, state);
+                ps.setString(i++, state);
+                ps.setTimestamp(i++, at);
+                ps.setString(i++, state);
+                ps.setTimestamp(i++, at);
+                ps.setDouble(i++, t.getBatteryPercent());
+                setDouble(ps, i++, position.latitude());
+                setDouble(ps, i++, position.longitude());
+                ps.setString(i++, position.floor());
+                setDouble(ps, i++, position.x());
+                setDouble(ps, i++, position.y());
+                setDouble(ps, i++, position.heading());
+                ps.setString(i++, errorCode);
+                ps.setString(i++, errorMessage);
+                ps.setLong(i++, t.getSequence());
+                ps.setTimestamp(i++, at);
+                ps.setObject(i, robot.id);
+                ps.addBatch();
+                any = true;
+                if (!state.equals(robot.state) || !Objects.equals(errorCode, robot.errorCode)
+                        || !Objects.equals(errorMessage, robot.errorMessage)
+                        || robot.battery == null || Math.floor(robot.battery) != Math.floor(t.getBatteryPercent())) {
+                    changed.add(robot.id);
+                } else if (!position.equals(robot.position)) {
+                    moved.add(robot.id);
+                }
+                if (!state.equals(robot.state) && "IDLE".equals(state) && robot.connectionUp && robot.enabled
+                        && robot.currentReservation == null) {
+                    freed.add(robot.id);
+                }
+            }
+            if (any) {
+                ps.executeBatch();
+            }
+        }
+        touch(connection, seenOnly, at);
+    }
+
+    private static void touch(Connection connection, List<UUID> robotIds, Timestamp at) throws SQLException {
+        if (robotIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = Db.prepare(connection,
+                "UPDATE robots SET last_seen_at = greatest(last_seen_at, ?) WHERE id = ANY (?)")) {
+            ps.setTimestamp(1, at);
+            ps.setArray(2, connection.createArrayOf("uuid", robotIds.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    private static void setDouble(PreparedStatement ps, int index, @Nullable Double value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.DOUBLE);
+        } else {
+            ps.setDouble(index, value);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Events and connection changes
+
+    private static final String INSERT_ONE = "WITH fresh AS (INSERT INTO robot_message_keys (robot_id, sequence, recorded_at) "
+            + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING robot_id) "
+            + "INSERT INTO robot_logs (robot_id, recorded_at, sequence, kind, received_at, event_type, reservation_id, message) "
+            + "SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM fresh RETURNING sequence";
+
+    /** Stores one event or connection change; true when it was not stored before. */
+    private static boolean insertOne(Connection connection, UUID robotId, long sequence, Instant time, String kind,
+                                     String type, @Nullable UUID reservation, byte[] message, Instant now) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, INSERT_ONE)) {
+            Timestamp recorded = Timestamp.from(time);
+            int i = 1;
+            ps.setObject(i++, robotId);
+            ps.setLong(i++, sequence);
+            ps.setTimestamp(i++, recorded);
+            ps.setObject(i++, robotId);
+            ps.setTimestamp(i++, recorded);
+            ps.setLong(i++, sequence);
+            ps.setString(i++, kind);
+            ps.setTimestamp(i++, Timestamp.from(now));
+            ps.setString(i++, type);
+            ps.setObject(i++, reservation);
+            ps.setBytes(i, message);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Stores an event and applies it to the reservation, the command and the robot it concerns. */
+    Outcome event(RobotEvent event, String bridgeId) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        RobotMessageKey key = key(event.getRobotId(), event.getSequence());
+        String problem = RobotValidation.event(event, now, MAX_FUTURE_SECONDS);
+        return db.transaction(connection -> {
+            Outcome refused = refuseIfBad(connection, key, problem, "events", bridgeId, now);
+            if (refused != null) {
+                return refused;
+            }
+            Locked robot = lock(connection, Set.of(event.getRobotId())).get(event.getRobotId());
+            Set<UUID> changed = new HashSet<>();
+            Set<UUID> freed = new HashSet<>();
+            String type = event.getType().name().substring("ROBOT_EVENT_TYPE_".length());
+            UUID reservation = event.getReservation().isEmpty() ? null : reservationId(event.getReservation());
+            boolean fresh = insertOne(connection, robot.id, event.getSequence(), ProtoTime.instant(event.getTime()), "EVENT",
+                    type, reservation, event.toByteArray(), now);
+            touch(connection, List.of(robot.id), Timestamp.from(now));
+            if (fresh) {
+                new EventEffects(connection, robot.id, robot.key, now).apply(event, reservation, changed, freed);
+            }
+            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed);
+        });
+    }
+
+    /** Stores a connection change; the robot's connection follows the changes in the order they arrive. */
+    Outcome connection(ConnectionChange change, String bridgeId) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        RobotMessageKey key = key(change.getRobotId(), change.getSequence());
+        String problem = RobotValidation.connection(change, now, MAX_FUTURE_SECONDS);
+        return db.transaction(connection -> {
+            Outcome refused = refuseIfBad(connection, key, problem, "connection", bridgeId, now);
+            if (refused != null) {
+                return refused;
+            }
+            Locked robot = lock(connection, Set.of(change.getRobotId())).get(change.getRobotId());
+            String state = change.getState().name().substring("CONNECTION_STATE_".length());
+            boolean fresh = insertOne(connection, robot.id, change.getSequence(), ProtoTime.instant(change.getTime()),
+                    "CONNECTION", state, null, change.toByteArray(), now);
+            Set<UUID> changed = new HashSet<>();
+            Set<UUID> freed = new HashSet<>();
+            boolean up = change.getState() == ConnectionState.CONNECTION_STATE_ONLINE;
+            if (fresh) {
+                try (PreparedStatement ps = Db.prepare(connection, "UPDATE robots SET online = ?, last_seen_at = "
+                        + "greatest(last_seen_at, ?), updated_at = CASE WHEN online = ? THEN updated_at ELSE ? END WHERE id = ?")) {
+                    ps.setBoolean(1, up);
+                    ps.setTimestamp(2, Timestamp.from(now));
+                    ps.setBoolean(3, up);
+                    ps.setTimestamp(4, Timestamp.from(now));
+                    ps.setObject(5, robot.id);
+                    ps.executeUpdate();
+                }
+                changed.add(robot.id);
+                if (up && "IDLE".equals(robot.state) && robot.enabled && robot.currentReservation == null) {
+                    freed.add(robot.id);
+                }
+            } else {
+                touch(connection, List.of(robot.id), Timestamp.from(now));
+            }
+            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed);
+        });
+    }
+
+    /** A refusal for an invalid message or an unknown robot (kept for inspection), or null when neither. */
+    @Nullable
+    private static Outcome refuseIfBad(Connection connection, RobotMessageKey key, @Nullable String problem, String topic,
+                                       String bridgeId, Instant now) throws SQLException {
+        RejectedMessage rejected = null;
+        if (problem != null) {
+            rejected = rejected(key, RejectReason.REJECT_REASON_INVALID_CONTENT, problem);
+        } else if (lock(connection, Set.of(key.getRobotId())).isEmpty()) {
+            rejected = rejected(key, RejectReason.REJECT_REASON_UNKNOWN_ROBOT,
+                    "no robot with robot_id " + key.getRobotId() + " is registered");
+        }
+        if (rejected == null) {
+            return null;
+        }
+        keepRejected(connection, List.of(rejected), topic, bridgeId, now);
+        return new Outcome(StoredAck.newBuilder().addRejected(rejected).build(), Set.of(), Set.of(), Set.of());
+    }
+
+    /** Refused robot messages, kept in robot_rejected_messages with their key and reason. */
+    private static void keepRejected(Connection connection, List<RejectedMessage> rejected, String topic, String bridgeId,
+                                     Instant now) throws SQLException {
+        if (rejected.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = Db.prepare(connection, "INSERT INTO robot_rejected_messages (topic, reason, robot_key, "
+                + "bridge_id, received_at) VALUES (?, ?, ?, ?, ?)")) {
+            for (RejectedMessage r : rejected) {
+                String robotKey = truncate(r.getKey().getRobotId(), 64);
+                ps.setString(1, "chargebot/v1/robots/" + robotKey + "/" + topic);
+                ps.setString(2, r.getReason().name() + ": " + r.getDetail() + " (sequence " + r.getKey().getSequence() + ")");
+                ps.setString(3, robotKey);
+                ps.setString(4, bridgeId);
+                ps.setTimestamp(5, Timestamp.from(now));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Stores a malformed-message report once per report id. */
+    StoredAck malformed(MalformedMessage report, String bridgeId) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Instant received = report.hasReceiveTime() ? ProtoTime.instant(report.getReceiveTime()) : null;
+        db.statement(connection -> {
+            try (PreparedStatement ps = Db.prepare(connection, "INSERT INTO robot_rejected_messages (topic, reason, payload, "
+                    + "received_at, report_id, robot_key, bridge_id, content_type, payload_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    + "ON CONFLICT (report_id) DO NOTHING")) {
+                ps.setString(1, truncate(report.getTopic(), 256));
+                ps.setString(2, truncate(report.getError().isEmpty() ? "malformed" : report.getError(), MAX_DETAIL));
+                ps.setBytes(3, report.getPayload().size() > 65_536 ? report.getPayload().substring(0, 65_536).toByteArray()
+                        : report.getPayload().toByteArray());
+                ps.setTimestamp(4, Timestamp.from(received != null ? received : now));
+                ps.setString(5, report.getReportId());
+                ps.setString(6, report.getRobotId().isEmpty() ? null : truncate(report.getRobotId(), 64));
+                ps.setString(7, bridgeId);
+                ps.setString(8, report.getContentType().isEmpty() ? null : truncate(report.getContentType(), 256));
+                ps.setInt(9, report.getPayloadSize());
+                return ps.executeUpdate();
+            }
+        });
+        return StoredAck.newBuilder().addMalformedReportIds(report.getReportId()).build();
+    }
+
+    // ------------------------------------------------------------------------------------------------
+
+    static RobotMessageKey key(String robotId, long sequence) {
+        return RobotMessageKey.newBuilder().setRobotId(robotId).setSequence(sequence).build();
+    }
+
+    private static RejectedMessage rejected(RobotMessageKey key, RejectReason reason, String detail) {
+        return RejectedMessage.newBuilder().setKey(key).setReason(reason).setDetail(truncate(detail, MAX_DETAIL)).build();
+    }
+
+    static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    /** The id of a reservation name already checked by {@link RobotValidation}. */
+    static UUID reservationId(String name) {
+        return UUID.fromString(name.substring(ResourceNames.RESERVATIONS.length() + 1));
+    }
+
+    static BigDecimal kwh(double value) {
+        return BigDecimal.valueOf(value).setScale(2, RoundingMode.HALF_UP);
+    }
+}

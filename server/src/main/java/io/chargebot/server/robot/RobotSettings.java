@@ -1,0 +1,65 @@
+package io.chargebot.server.robot;
+
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.inject.Singleton;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * Robot settings ({@code chargebot.robots.*}): dispatch lead time, command lifetime and re-send policy,
+ * when a silent robot counts as offline, batch and watch limits, and how often the background work runs.
+ */
+@Singleton
+final class RobotSettings {
+
+    /** Id of this replica, in BridgeWelcome and in NOTIFY payloads so a replica can skip its own. */
+    final String serverId;
+    /** A reservation is due when its window starts within this long (or has started and not ended). */
+    final Duration dispatchLeadTime;
+    /** How long a GO_TO_SPOT or RETURN_TO_BASE command may be executed after it was issued. */
+    final Duration commandTtl;
+    /** An unacknowledged command is sent again after this long, until it expires. */
+    final Duration commandResendInterval;
+    /** A robot silent for this long is not online (and is marked OFFLINE by the sweep). */
+    final Duration offlineAfter;
+    /** Most telemetry items per TelemetryBatch. */
+    final int maxBatchSize;
+    /** Most robots with an unsent change per watcher before it is closed with RESOURCE_EXHAUSTED. */
+    final int watchBufferRobots;
+    /** How often this replica looks for commands to send (also woken by NOTIFY). */
+    final Duration commandPollInterval;
+    /** How often free robots are matched with due reservations and silent robots marked OFFLINE. */
+    final Duration sweepInterval;
+
+    RobotSettings(@Nullable @Value("${chargebot.server-id:}") String serverId,
+                  @Value("${chargebot.robots.dispatch-lead-time:15m}") Duration dispatchLeadTime,
+                  @Value("${chargebot.robots.command-ttl:10m}") Duration commandTtl,
+                  @Value("${chargebot.robots.command-resend-interval:10s}") Duration commandResendInterval,
+                  @Value("${chargebot.robots.offline-after:60s}") Duration offlineAfter,
+                  @Value("${chargebot.robots.max-batch-size:500}") int maxBatchSize,
+                  @Value("${chargebot.robots.watch-buffer-robots:10000}") int watchBufferRobots,
+                  @Value("${chargebot.robots.command-poll-interval:1s}") Duration commandPollInterval,
+                  @Value("${chargebot.robots.sweep-interval:5s}") Duration sweepInterval) {
+        this.serverId = serverId == null || serverId.isBlank() ? defaultServerId() : serverId;
+        this.dispatchLeadTime = dispatchLeadTime;
+        this.commandTtl = commandTtl;
+        this.commandResendInterval = commandResendInterval;
+        this.offlineAfter = offlineAfter;
+        this.maxBatchSize = maxBatchSize;
+        this.watchBufferRobots = watchBufferRobots;
+        this.commandPollInterval = commandPollInterval;
+        this.sweepInterval = sweepInterval;
+    }
+
+    private static String defaultServerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "server";
+        }
+        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}
