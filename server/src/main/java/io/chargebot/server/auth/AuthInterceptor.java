@@ -218,7 +218,10 @@ public final class AuthInterceptor implements ServerInterceptor, Ordered {
                 return null;
             }
             for (Method m : c.getDeclaredMethods()) {
-                if (m.getName().equals(javaName) && m.getParameterCount() == 2) {
+                // Unary and server-streaming handlers take (request, observer); client-streaming and
+                // bidirectional ones take only the response observer.
+                if (m.getName().equals(javaName) && (m.getParameterCount() == 2
+                        || (m.getParameterCount() == 1 && m.getParameterTypes()[0] == io.grpc.stub.StreamObserver.class))) {
                     return m;
                 }
             }

@@ -183,7 +183,7 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
                 if (rs.next()) {
                     return new Reservations.Row(rs.getObject(1, UUID.class), caller, carId, spot.spotId(), spot.lotId(),
                             rs.getString(2), window.start(), window.end(), "CONFIRMED", null, null, null, null, null, 0, null,
-                            null, false, null, now, now, facts.zone(), facts.lotName(), facts.floor(), facts.code());
+                            null, false, null, now, now, facts.zone(), facts.lotName(), facts.floor(), facts.code(), null);
                 }
             }
         } catch (SQLException e) {

@@ -47,8 +47,9 @@ public final class Reservations {
             + "lower(r.period) AS start_at, upper(r.period) AS end_at, reservation_status(r.status, r.period, ?) AS derived, "
             + "r.robot_id, r.dispatched_at, r.arrived_at, r.charging_started_at, r.charging_finished_at, "
             + "r.energy_delivered_kwh, r.cancelled_at, r.cancel_reason, (r.cancelled_by IS NOT NULL AND r.cancelled_by <> r.user_id) "
-            + "AS by_admin, r.failure_reason, r.created_at, r.updated_at, l.time_zone, l.display_name, s.floor, s.code "
-            + "FROM reservations r JOIN parking_lots l ON l.id = r.lot_id JOIN spots s ON s.id = r.spot_id ";
+            + "AS by_admin, r.failure_reason, r.created_at, r.updated_at, l.time_zone, l.display_name, s.floor, s.code, "
+            + "rb.robot_key FROM reservations r JOIN parking_lots l ON l.id = r.lot_id JOIN spots s ON s.id = r.spot_id "
+            + "LEFT JOIN robots rb ON rb.id = r.robot_id ";
 
     /** A reservation row with its status derived at read time. */
     public record Row(UUID id, UUID userId, UUID carId, UUID spotId, UUID lotId, String plate, Instant start, Instant end,
@@ -56,7 +57,7 @@ public final class Reservations {
                       @Nullable Instant chargingStartedAt, @Nullable Instant chargingFinishedAt, double energyKwh,
                       @Nullable Instant cancelledAt, @Nullable String cancelReason, boolean cancelledByAdmin,
                       @Nullable String failureReason, Instant createdAt, Instant updatedAt, ZoneId zone, String lotName,
-                      String spotFloor, String spotCode) {
+                      String spotFloor, String spotCode, @Nullable String robotKey) {
 
         public String name() {
             return ResourceNames.name(ResourceNames.RESERVATIONS, id);
@@ -76,7 +77,7 @@ public final class Reservations {
                 instant(rs, "charging_finished_at"), energy == null ? 0 : energy.doubleValue(), instant(rs, "cancelled_at"),
                 rs.getString("cancel_reason"), rs.getBoolean("by_admin"), rs.getString("failure_reason"),
                 instant(rs, "created_at"), instant(rs, "updated_at"), ZoneId.of(rs.getString("time_zone")),
-                rs.getString("display_name"), rs.getString("floor"), rs.getString("code"));
+                rs.getString("display_name"), rs.getString("floor"), rs.getString("code"), rs.getString("robot_key"));
     }
 
     @Nullable
@@ -124,8 +125,9 @@ public final class Reservations {
                 .setSpotCode(r.spotCode())
                 .setCreateTime(ProtoTime.timestamp(r.createdAt()))
                 .setUpdateTime(ProtoTime.timestamp(r.updatedAt()));
-        if (r.robotId() != null) {
-            b.setRobot(ResourceNames.name(ResourceNames.ROBOTS, r.robotId()));
+        if (r.robotKey() != null) {
+            // Robots are named by their MQTT id (robot_key), as RobotService names them.
+            b.setRobot(ResourceNames.ROBOTS + '/' + r.robotKey());
         }
         if (r.dispatchedAt() != null) {
             b.setDispatchTime(ProtoTime.timestamp(r.dispatchedAt()));

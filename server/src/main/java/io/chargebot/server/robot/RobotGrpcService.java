@@ -93,13 +93,7 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
     @Override
     @Access(value = Role.SERVICE, scope = CONNECT_SCOPE)
     public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responses) {
-        // AuthInterceptor finds @Access only on methods with two parameters, so for this streaming-request
-        // method it merely requires a signed-in caller: the role and scope are checked here as well.
-        Principal caller = Principal.require();
-        if (caller.role() != Role.SERVICE || !caller.scopes().contains(CONNECT_SCOPE)) {
-            throw new ApiException(Status.Code.PERMISSION_DENIED, ErrorReason.PERMISSION_DENIED,
-                    "your role may not call Connect (a service client with scope " + CONNECT_SCOPE + " may)");
-        }
+        // AuthInterceptor has checked the role and scope of @Access before the stream opens.
         return new BridgeStream((ServerCallStreamObserver<ConnectResponse>) responses, ingest, hub, background, relay, settings);
     }
 

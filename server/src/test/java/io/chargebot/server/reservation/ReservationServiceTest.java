@@ -463,7 +463,7 @@ class ReservationServiceTest {
                 + "dispatched_at = now() WHERE id = '" + id + "'");
         Reservation cancelled = owner.reservations().cancelReservation(CancelReservationRequest.newBuilder()
                 .setName(booked.getName()).build());
-        assertThat(cancelled.getRobot()).isEqualTo("robots/00000000-0000-0000-0000-00000000a001");
+        assertThat(cancelled.getRobot()).isEqualTo("robots/robot-a001");
         assertThat(t.queryInt("SELECT count(*) FROM robot_commands WHERE kind = 'CANCEL' AND status = 'PENDING' "
                 + "AND reservation_id = '" + id + "'")).isEqualTo(1);
     }
