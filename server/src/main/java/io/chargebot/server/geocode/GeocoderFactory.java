@@ -1,5 +1,6 @@
 package io.chargebot.server.geocode;
 
+import io.chargebot.server.config.AdapterSettings;
 import io.chargebot.server.config.RuntimeProfile;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
@@ -7,12 +8,10 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,11 +75,11 @@ final class GeocoderFactory {
     }
 
     static Geocoder create(RuntimeProfile profile, Clock clock, Settings settings) {
-        String naverId = credential("chargebot.geocoder.naver.client-id (CHARGEBOT_GEOCODER_NAVER_CLIENT_ID)",
+        String naverId = AdapterSettings.credential("chargebot.geocoder.naver.client-id (CHARGEBOT_GEOCODER_NAVER_CLIENT_ID)",
                 settings.naverClientId());
-        String naverSecret = credential("chargebot.geocoder.naver.client-secret (CHARGEBOT_GEOCODER_NAVER_CLIENT_SECRET)",
+        String naverSecret = AdapterSettings.credential("chargebot.geocoder.naver.client-secret (CHARGEBOT_GEOCODER_NAVER_CLIENT_SECRET)",
                 settings.naverClientSecret());
-        String kakaoKey = credential("chargebot.geocoder.kakao.rest-key (CHARGEBOT_GEOCODER_KAKAO_REST_KEY)",
+        String kakaoKey = AdapterSettings.credential("chargebot.geocoder.kakao.rest-key (CHARGEBOT_GEOCODER_KAKAO_REST_KEY)",
                 settings.kakaoRestKey());
         if ((naverId == null) != (naverSecret == null)) {
             throw new ConfigurationException("Naver place search needs both CHARGEBOT_GEOCODER_NAVER_CLIENT_ID and "
@@ -124,44 +123,11 @@ final class GeocoderFactory {
         return geocoder;
     }
 
-    /** The credential, or null when unset; only visible ASCII (it travels in an HTTP header). */
-    @Nullable
-    private static String credential(String setting, @Nullable String value) {
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        String key = value.strip();
-        if (!key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-            throw new ConfigurationException(setting + ": only visible ASCII characters are allowed");
-        }
-        return key;
-    }
-
     private static URI baseUrl(RuntimeProfile profile, String setting, @Nullable String configured, String fallback) {
-        String value = configured == null || configured.isBlank() ? fallback : configured.strip();
-        URI uri;
-        try {
-            uri = new URI(value);
-        } catch (URISyntaxException e) {
-            throw new ConfigurationException(setting + ": not a URL (expected: an absolute http or https URL)");
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null
-                || uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
-            throw new ConfigurationException(setting + ": " + uri
-                    + " (expected: an absolute http or https URL without query, fragment or credentials)");
-        }
-        if (profile.production() && !scheme.equals("https")) {
-            throw new ConfigurationException(setting + ": API keys are credentials; an https URL is required "
-                    + "with CHARGEBOT_PROFILE=production");
-        }
-        return uri;
+        return AdapterSettings.baseUrl(profile, setting, configured, fallback, "API keys are credentials");
     }
 
     private static Duration timeout(String setting, Duration value) {
-        if (value.isNegative() || value.isZero() || value.compareTo(MAX_TIMEOUT) > 0) {
-            throw new ConfigurationException(setting + ": " + value + " (expected: more than 0s, at most 60s)");
-        }
-        return value;
+        return AdapterSettings.timeout(setting, value, MAX_TIMEOUT);
     }
 }

@@ -1,29 +1,14 @@
 package io.chargebot.server.geocode;
 
-import static java.util.Objects.requireNonNull;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chargebot.server.error.ApiException;
-import io.chargebot.server.http.BoundedBody;
-import io.grpc.Context;
-import io.grpc.Deadline;
+import io.chargebot.server.http.ProviderHttp;
 import io.micronaut.core.annotation.Nullable;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * GET to a geocoding API, bounded in time (connect timeout; request timeout, shortened to the
@@ -34,20 +19,11 @@ import java.util.concurrent.TimeoutException;
 final class GeocoderHttp {
 
     static final int MAX_RESPONSE_BYTES = 64 * 1024;
-    private static final ObjectMapper json = new ObjectMapper();
 
-    /** A provider's answer: the status and, when it is JSON, the body. */
-    record Response(int status, @Nullable JsonNode body) {}
-
-    private final HttpClient client;
-    private final Duration requestTimeout;
+    private final ProviderHttp http;
 
     GeocoderHttp(Duration connectTimeout, Duration requestTimeout) {
-        this.requestTimeout = requireNonNull(requestTimeout, "requestTimeout");
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(requireNonNull(connectTimeout, "connectTimeout"))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.http = new ProviderHttp(connectTimeout, requestTimeout);
     }
 
     /** {@code base + path + "?" + query}, each query value percent-encoded as UTF-8 (space as %20). */
@@ -70,63 +46,22 @@ final class GeocoderHttp {
     }
 
     /** GETs {@code uri} with {@code headers} (credentials included; they are never logged). */
-    Response get(String provider, URI uri, Map<String, String> headers) {
-        Duration timeout = requestTimeout;
-        boolean deadlineBound = false;
-        Deadline deadline = Context.current().getDeadline();
-        if (deadline != null) {
-            long left = deadline.timeRemaining(TimeUnit.MILLISECONDS);
-            if (left <= 0) {
-                throw ApiException.deadlineExceeded();
-            }
-            if (left < timeout.toMillis()) {
-                timeout = Duration.ofMillis(left);
-                deadlineBound = true;
-            }
-        }
+    ProviderHttp.JsonResponse get(String provider, URI uri, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-                .timeout(timeout)
                 .header("Accept", "application/json")
                 .GET();
         headers.forEach(request::header);
-        CompletableFuture<HttpResponse<byte[]>> future =
-                client.sendAsync(request.build(), info -> new BoundedBody(MAX_RESPONSE_BYTES));
-        HttpResponse<byte[]> response;
         try {
-            // The client's own timeout stops at the headers; this bounds the body too.
-            response = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw timedOut(provider, uri, timeout, deadlineBound);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
-                throw timedOut(provider, uri, timeout, deadlineBound);
-            }
-            throw new GeocodingProvider.ProviderFailure(provider + " call to " + uri.getPath() + " failed: "
-                    + (cause == null ? e.toString() : cause.getClass().getSimpleName() + ": " + cause.getMessage()));
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new GeocodingProvider.ProviderFailure(provider + " call interrupted");
+            return ProviderHttp.JsonResponse.of(http.send(request, MAX_RESPONSE_BYTES));
+        } catch (ProviderHttp.Failure e) {
+            throw switch (e.reason()) {
+                case TIMED_OUT -> new GeocodingProvider.ProviderFailure(
+                        provider + " did not answer " + uri.getPath() + " within " + e.timeout());
+                case FAILED -> new GeocodingProvider.ProviderFailure(
+                        provider + " call to " + uri.getPath() + " failed: " + e.getMessage());
+                case INTERRUPTED -> new GeocodingProvider.ProviderFailure(provider + " call interrupted");
+            };
         }
-        JsonNode body = null;
-        try {
-            byte[] bytes = response.body();
-            if (bytes.length > 0) {
-                body = json.readTree(bytes);
-            }
-        } catch (IOException e) {
-            body = null;
-        }
-        return new Response(response.statusCode(), body);
-    }
-
-    private static RuntimeException timedOut(String provider, URI uri, Duration timeout, boolean deadlineBound) {
-        if (deadlineBound) {
-            return ApiException.deadlineExceeded();
-        }
-        return new GeocodingProvider.ProviderFailure(provider + " did not answer " + uri.getPath() + " within " + timeout);
     }
 
     /** A string field (numbers accepted as their text), or null when missing, not a value or blank. */

@@ -3,6 +3,7 @@ package io.chargebot.server.geocode;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chargebot.server.http.ProviderHttp;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,7 +47,7 @@ final class KakaoLocalSearchAdapter implements GeocodingProvider {
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("query", query);
         parameters.put("size", "1");
-        GeocoderHttp.Response response = http.get("Kakao", GeocoderHttp.uri(baseUrl, "/v2/local/search/keyword.json", parameters),
+        ProviderHttp.JsonResponse response = http.get("Kakao", GeocoderHttp.uri(baseUrl, "/v2/local/search/keyword.json", parameters),
                 Map.of("Authorization", "KakaoAK " + restKey));
         if (response.status() != 200) {
             String what = "Kakao answered HTTP " + response.status();

@@ -3,6 +3,7 @@ package io.chargebot.server.geocode;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chargebot.server.http.ProviderHttp;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -58,7 +59,7 @@ final class NaverLocalSearchAdapter implements GeocodingProvider {
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("query", query);
         parameters.put("display", "1");
-        GeocoderHttp.Response response = http.get("Naver", GeocoderHttp.uri(baseUrl, "/v1/search/local.json", parameters),
+        ProviderHttp.JsonResponse response = http.get("Naver", GeocoderHttp.uri(baseUrl, "/v1/search/local.json", parameters),
                 Map.of("X-Naver-Client-Id", clientId, "X-Naver-Client-Secret", clientSecret));
         if (response.status() != 200) {
             throw new ProviderFailure(failure(response));
@@ -86,7 +87,7 @@ final class NaverLocalSearchAdapter implements GeocodingProvider {
                 address == null ? "" : address, name()));
     }
 
-    private static String failure(GeocoderHttp.Response response) {
+    private static String failure(ProviderHttp.JsonResponse response) {
         int status = response.status();
         String code = GeocoderHttp.text(response.body(), "errorCode");
         String what = "Naver answered HTTP " + status + (code == null ? "" : " (errorCode " + code + ")");

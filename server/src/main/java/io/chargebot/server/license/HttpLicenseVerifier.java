@@ -1,6 +1,5 @@
 package io.chargebot.server.license;
 
-import io.chargebot.server.http.BoundedBody;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -9,28 +8,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chargebot.common.v1.ErrorReason;
 import io.chargebot.server.error.ApiException;
-import io.grpc.Context;
-import io.grpc.Deadline;
+import io.chargebot.server.http.ProviderHttp;
 import io.grpc.Status;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,48 +85,30 @@ public final class HttpLicenseVerifier implements LicenseVerifier {
     }
 
     private final Settings settings;
-    private final HttpClient client;
+    private final ProviderHttp http;
 
     public HttpLicenseVerifier(Settings settings) {
         this.settings = requireNonNull(settings, "settings");
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.http = new ProviderHttp(settings.connectTimeout(), settings.requestTimeout());
     }
 
     @Override
     public LicenseCheck verify(LicenseQuery query) {
         requireNonNull(query, "query");
-        Duration timeout = settings.requestTimeout();
-        boolean deadlineBound = false;
-        Deadline deadline = Context.current().getDeadline();
-        if (deadline != null) {
-            long left = deadline.timeRemaining(TimeUnit.MILLISECONDS);
-            if (left <= 0) {
-                throw ApiException.deadlineExceeded();
-            }
-            if (left < timeout.toMillis()) {
-                timeout = Duration.ofMillis(left);
-                deadlineBound = true;
-            }
-        }
-        HttpRequest request = HttpRequest.newBuilder(settings.url())
-                .timeout(timeout)
+        HttpRequest.Builder request = HttpRequest.newBuilder(settings.url())
                 .header("Content-Type", "application/json; charset=utf-8")
                 .header("Accept", "application/json")
-                .header(settings.apiKeyHeader(), credential())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(requestBody(query)))
-                .build();
-        HttpResponse<byte[]> response = send(request, timeout, deadlineBound, query);
-        int status = response.statusCode();
+                .header(settings.apiKeyHeader(), ProviderHttp.credential(settings.apiKeyHeader(), settings.apiKey()))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(requestBody(query)));
+        ProviderHttp.Response response = send(request, query);
+        int status = response.status();
         if (status >= 200 && status < 300) {
             LicenseCheck check = parse(response.body(), query);
             logger.debug("Licence {} checked: code {}", query.number().masked(), check.resultCode());
             return check;
         }
         if (status == 429) {
-            Duration retry = retryAfter(response);
+            Duration retry = retryAfter(response.headers());
             logger.warn("Licence verifier is rate limiting this server (HTTP 429, retry after {})", retry);
             throw new ApiException(Status.Code.UNAVAILABLE, ErrorReason.PROVIDER_UNAVAILABLE,
                     "the driver's licence verifier is busy; retry later", List.of(), Map.of(), retry);
@@ -154,10 +124,6 @@ public final class HttpLicenseVerifier implements LicenseVerifier {
         throw unavailable();
     }
 
-    private String credential() {
-        return settings.apiKeyHeader().equalsIgnoreCase("Authorization") ? "Bearer " + settings.apiKey() : settings.apiKey();
-    }
-
     private static byte[] requestBody(LicenseQuery query) {
         ObjectNode body = json.createObjectNode();
         body.put("birthDate", BIRTH_DATE.format(query.birthDate()));
@@ -171,35 +137,19 @@ public final class HttpLicenseVerifier implements LicenseVerifier {
         }
     }
 
-    private HttpResponse<byte[]> send(HttpRequest request, Duration timeout, boolean deadlineBound, LicenseQuery query) {
-        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request, info -> new BoundedBody(MAX_RESPONSE_BYTES));
+    private ProviderHttp.Response send(HttpRequest.Builder request, LicenseQuery query) {
         try {
-            // The client's own timeout stops at the headers; this bounds the body too.
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            return timedOut(deadlineBound, timeout, query);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof HttpTimeoutException && !(cause instanceof java.net.http.HttpConnectTimeoutException)) {
-                return timedOut(deadlineBound, timeout, query);
+            return http.send(request, MAX_RESPONSE_BYTES);
+        } catch (ProviderHttp.Failure e) {
+            switch (e.reason()) {
+                case TIMED_OUT -> logger.warn("Licence verifier did not answer within {} for licence {}", e.timeout(),
+                        query.number().masked());
+                case FAILED -> logger.warn("Licence verifier call failed for licence {}: {}", query.number().masked(),
+                        e.getMessage());
+                case INTERRUPTED -> { } // this server stopped waiting: nothing to say about the verifier
             }
-            logger.warn("Licence verifier call failed for licence {}: {}", query.number().masked(),
-                    cause == null ? e.toString() : cause.getClass().getSimpleName() + ": " + cause.getMessage());
-            throw unavailable();
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
             throw unavailable();
         }
-    }
-
-    private static HttpResponse<byte[]> timedOut(boolean deadlineBound, Duration timeout, LicenseQuery query) {
-        if (deadlineBound) {
-            throw ApiException.deadlineExceeded();
-        }
-        logger.warn("Licence verifier did not answer within {} for licence {}", timeout, query.number().masked());
-        throw unavailable();
     }
 
     private static LicenseCheck parse(byte[] body, LicenseQuery query) {
@@ -234,8 +184,8 @@ public final class HttpLicenseVerifier implements LicenseVerifier {
         return value;
     }
 
-    private static Duration retryAfter(HttpResponse<?> response) {
-        String value = response.headers().firstValue("Retry-After").orElse("").strip();
+    private static Duration retryAfter(HttpHeaders headers) {
+        String value = headers.firstValue("Retry-After").orElse("").strip();
         try {
             long seconds = Long.parseLong(value);
             if (seconds <= 0) {

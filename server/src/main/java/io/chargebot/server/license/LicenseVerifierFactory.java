@@ -1,5 +1,6 @@
 package io.chargebot.server.license;
 
+import io.chargebot.server.config.AdapterSettings;
 import io.chargebot.server.config.RuntimeProfile;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
@@ -7,7 +8,6 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -62,20 +62,11 @@ final class LicenseVerifierFactory {
             throw new ConfigurationException(setting + " is required with chargebot.license.provider=http: "
                     + "the licence-verification endpoint, e.g. https://verifier.example.com/v1/licenses/verify");
         }
-        URI uri;
-        try {
-            uri = new URI(url.strip());
-        } catch (URISyntaxException e) {
-            throw new ConfigurationException(setting + ": not a URL (expected: an absolute http or https URL)");
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null) {
+        URI uri = AdapterSettings.url(setting, url);
+        if (!AdapterSettings.httpUrl(uri)) {
             throw new ConfigurationException(setting + ": " + uri.getScheme() + " URL (expected: an absolute http or https URL)");
         }
-        if (profile.production() && !scheme.equals("https")) {
-            throw new ConfigurationException(setting + ": licence numbers are personal data; an https URL is required "
-                    + "with CHARGEBOT_PROFILE=production");
-        }
+        AdapterSettings.requireHttpsInProduction(profile, setting, uri, "licence numbers are personal data");
         if (uri.getUserInfo() != null) {
             throw new ConfigurationException(setting + ": must not contain credentials; use chargebot.license.http.api-key");
         }
@@ -83,43 +74,20 @@ final class LicenseVerifierFactory {
     }
 
     private static String key(@Nullable String apiKey) {
-        if (apiKey == null || apiKey.isBlank()) {
-            throw new ConfigurationException("chargebot.license.http.api-key (CHARGEBOT_LICENSE_HTTP_API_KEY) is required "
-                    + "with chargebot.license.provider=http");
-        }
-        String key = apiKey.strip();
-        for (int i = 0; i < key.length(); i++) {
-            char c = key.charAt(i);
-            if (c < 0x21 || c > 0x7e) {
-                throw new ConfigurationException("chargebot.license.http.api-key (CHARGEBOT_LICENSE_HTTP_API_KEY): "
-                        + "only visible ASCII characters are allowed");
-            }
+        String setting = "chargebot.license.http.api-key (CHARGEBOT_LICENSE_HTTP_API_KEY)";
+        String key = AdapterSettings.credential(setting, apiKey);
+        if (key == null) {
+            throw new ConfigurationException(setting + " is required with chargebot.license.provider=http");
         }
         return key;
     }
 
-    /** Headers the verifier call sets itself or that java.net.http does not let a caller set. */
-    private static final java.util.Set<String> RESERVED_HEADERS =
-            java.util.Set.of("accept", "connection", "content-length", "content-type", "expect", "host", "upgrade");
-
     private static String header(String name) {
-        String header = name.strip();
-        if (header.isEmpty() || !header.chars().allMatch(LicenseVerifierFactory::tokenChar)
-                || RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
-            throw new ConfigurationException("chargebot.license.http.api-key-header (CHARGEBOT_LICENSE_HTTP_API_KEY_HEADER): "
-                    + "not an HTTP header name (expected e.g. Authorization or x-api-key)");
-        }
-        return header;
-    }
-
-    private static boolean tokenChar(int c) {
-        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        return AdapterSettings.credentialHeader(
+                "chargebot.license.http.api-key-header (CHARGEBOT_LICENSE_HTTP_API_KEY_HEADER)", name);
     }
 
     private static Duration timeout(String setting, Duration value) {
-        if (value.isNegative() || value.isZero() || value.compareTo(MAX_TIMEOUT) > 0) {
-            throw new ConfigurationException(setting + ": " + value + " (expected: more than 0s, at most 60s)");
-        }
-        return value;
+        return AdapterSettings.timeout(setting, value, MAX_TIMEOUT);
     }
 }

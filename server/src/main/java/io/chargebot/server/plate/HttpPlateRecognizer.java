@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chargebot.server.http.ProviderHttp;
 import io.micronaut.core.annotation.Nullable;
 import java.io.IOException;
 import java.net.URI;
@@ -107,9 +108,9 @@ public final class HttpPlateRecognizer implements PlateRecognizer {
                         HttpRequest.BodyPublishers.ofByteArray(image.bytes()),
                         HttpRequest.BodyPublishers.ofByteArray(tail.getBytes(StandardCharsets.US_ASCII))));
         if (settings.apiKey() != null) {
-            request.header(settings.apiKeyHeader(), PlateHttp.credential(settings.apiKeyHeader(), settings.apiKey()));
+            request.header(settings.apiKeyHeader(), ProviderHttp.credential(settings.apiKeyHeader(), settings.apiKey()));
         }
-        PlateHttp.Response response = http.send(request, MAX_RESPONSE_BYTES);
+        ProviderHttp.Response response = http.send(request, MAX_RESPONSE_BYTES);
         int status = response.status();
         if (status >= 200 && status < 300) {
             PlateReading reading = parse(response.body());

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chargebot.server.error.ApiException;
+import io.chargebot.server.http.ProviderHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -125,7 +126,7 @@ public final class OpenAiPlateRecognizer implements PlateRecognizer {
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .POST(requestBody(image));
-        PlateHttp.Response response = http.send(request, MAX_RESPONSE_BYTES);
+        ProviderHttp.Response response = http.send(request, MAX_RESPONSE_BYTES);
         int status = response.status();
         if (status >= 200 && status < 300) {
             PlateReading reading = readAnswer(response.body());

@@ -1,5 +1,6 @@
 package io.chargebot.server.plate;
 
+import io.chargebot.server.config.AdapterSettings;
 import io.chargebot.server.config.RuntimeProfile;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
@@ -7,7 +8,6 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
@@ -29,10 +29,6 @@ final class PlateRecognizerFactory {
     static final Duration MAX_CONNECT_TIMEOUT = Duration.ofSeconds(60);
     static final Duration MAX_REQUEST_TIMEOUT = Duration.ofSeconds(120);
     static final int MAX_PROMPT_LENGTH = 4000;
-
-    /** Headers the call sets itself or that java.net.http does not let a caller set. */
-    private static final Set<String> RESERVED_HEADERS =
-            Set.of("accept", "connection", "content-length", "content-type", "expect", "host", "upgrade");
 
     /** The settings as read from configuration; blank strings mean "not set". */
     record Settings(String recognizer, @Nullable String openAiApiKey, @Nullable String openAiBaseUrl, String openAiModel,
@@ -90,9 +86,9 @@ final class PlateRecognizerFactory {
                     model(settings.openAiModel()),
                     prompt(settings.prompt()),
                     imageDetail(settings.openAiImageDetail()),
-                    timeout("chargebot.plate.connect-timeout (CHARGEBOT_PLATE_CONNECT_TIMEOUT)",
+                    AdapterSettings.timeout("chargebot.plate.connect-timeout (CHARGEBOT_PLATE_CONNECT_TIMEOUT)",
                             settings.connectTimeout(), MAX_CONNECT_TIMEOUT),
-                    timeout("chargebot.plate.request-timeout (CHARGEBOT_PLATE_REQUEST_TIMEOUT)",
+                    AdapterSettings.timeout("chargebot.plate.request-timeout (CHARGEBOT_PLATE_REQUEST_TIMEOUT)",
                             settings.requestTimeout(), MAX_REQUEST_TIMEOUT)));
             case "http" -> {
                 String setting = "plate.service.url (PLATE_SERVICE_URL)";
@@ -105,9 +101,9 @@ final class PlateRecognizerFactory {
                         key("chargebot.plate.http.api-key (CHARGEBOT_PLATE_HTTP_API_KEY)", settings.httpApiKey(), false,
                                 "http"),
                         header(settings.httpApiKeyHeader()),
-                        timeout("chargebot.plate.connect-timeout (CHARGEBOT_PLATE_CONNECT_TIMEOUT)",
+                        AdapterSettings.timeout("chargebot.plate.connect-timeout (CHARGEBOT_PLATE_CONNECT_TIMEOUT)",
                                 settings.connectTimeout(), MAX_CONNECT_TIMEOUT),
-                        timeout("chargebot.plate.request-timeout (CHARGEBOT_PLATE_REQUEST_TIMEOUT)",
+                        AdapterSettings.timeout("chargebot.plate.request-timeout (CHARGEBOT_PLATE_REQUEST_TIMEOUT)",
                                 settings.requestTimeout(), MAX_REQUEST_TIMEOUT)));
             }
             default -> throw new ConfigurationException("chargebot.plate.recognizer (CHARGEBOT_PLATE_RECOGNIZER): "
@@ -117,55 +113,29 @@ final class PlateRecognizerFactory {
     }
 
     private static URI url(RuntimeProfile profile, String setting, String value, boolean queryAllowed) {
-        URI uri;
-        try {
-            uri = new URI(value.strip());
-        } catch (URISyntaxException e) {
-            throw new ConfigurationException(setting + ": not a URL (expected: an absolute http or https URL)");
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null
-                || uri.getFragment() != null || uri.getUserInfo() != null || (!queryAllowed && uri.getQuery() != null)) {
+        URI uri = AdapterSettings.url(setting, value);
+        if (!AdapterSettings.httpUrl(uri) || uri.getFragment() != null || uri.getUserInfo() != null
+                || (!queryAllowed && uri.getQuery() != null)) {
             throw new ConfigurationException(setting + ": " + uri.getScheme() + "://" + uri.getHost() + "... (expected: an "
                     + "absolute http or https URL without " + (queryAllowed ? "" : "query, ") + "fragment or credentials)");
         }
-        if (profile.production() && !scheme.equals("https")) {
-            throw new ConfigurationException(setting + ": photos of cars and the recogniser's key must not travel in "
-                    + "clear text; an https URL is required with CHARGEBOT_PROFILE=production");
-        }
+        AdapterSettings.requireHttpsInProduction(profile, setting, uri,
+                "photos of cars and the recogniser's key must not travel in clear text");
         return uri;
     }
 
     @Nullable
     private static String key(String setting, @Nullable String value, boolean required, String recognizer) {
-        if (value == null || value.isBlank()) {
-            if (required) {
-                throw new ConfigurationException(setting + " is required with CHARGEBOT_PLATE_RECOGNIZER=" + recognizer);
-            }
-            return null;
-        }
-        String key = value.strip();
-        for (int i = 0; i < key.length(); i++) {
-            char c = key.charAt(i);
-            if (c < 0x21 || c > 0x7e) {
-                throw new ConfigurationException(setting + ": only visible ASCII characters are allowed");
-            }
+        String key = AdapterSettings.credential(setting, value);
+        if (key == null && required) {
+            throw new ConfigurationException(setting + " is required with CHARGEBOT_PLATE_RECOGNIZER=" + recognizer);
         }
         return key;
     }
 
     private static String header(String name) {
-        String header = name.strip();
-        if (header.isEmpty() || !header.chars().allMatch(PlateRecognizerFactory::tokenChar)
-                || RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
-            throw new ConfigurationException("chargebot.plate.http.api-key-header (CHARGEBOT_PLATE_HTTP_API_KEY_HEADER): "
-                    + "not an HTTP header name (expected e.g. Authorization or x-api-key)");
-        }
-        return header;
-    }
-
-    private static boolean tokenChar(int c) {
-        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        return AdapterSettings.credentialHeader(
+                "chargebot.plate.http.api-key-header (CHARGEBOT_PLATE_HTTP_API_KEY_HEADER)", name);
     }
 
     private static String model(String value) {
@@ -196,13 +166,5 @@ final class PlateRecognizerFactory {
                     + value + " (expected: low, high or auto)");
         }
         return detail;
-    }
-
-    private static Duration timeout(String setting, Duration value, Duration max) {
-        if (value.isNegative() || value.isZero() || value.compareTo(max) > 0) {
-            throw new ConfigurationException(setting + ": " + value + " (expected: more than 0s, at most "
-                    + max.toSeconds() + "s)");
-        }
-        return value;
     }
 }

@@ -3,6 +3,7 @@ package io.chargebot.server.social;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chargebot.server.http.ProviderHttp;
 import io.micronaut.core.annotation.Nullable;
 import java.net.URI;
 import java.util.Optional;
@@ -50,7 +51,7 @@ final class KakaoIdentityAdapter implements SocialIdentityAdapter {
     @Override
     public Optional<SocialIdentity> fetch(String accessToken) {
         if (appId != null) {
-            SocialHttp.Response info = http.get(SocialProvider.KAKAO, tokenInfo, accessToken);
+            ProviderHttp.JsonResponse info = http.get(SocialProvider.KAKAO, tokenInfo, accessToken);
             if (info.status() != 200) {
                 return rejectedOrFail(info);
             }
@@ -64,7 +65,7 @@ final class KakaoIdentityAdapter implements SocialIdentityAdapter {
                 return Optional.empty();
             }
         }
-        SocialHttp.Response me = http.get(SocialProvider.KAKAO, userMe, accessToken);
+        ProviderHttp.JsonResponse me = http.get(SocialProvider.KAKAO, userMe, accessToken);
         if (me.status() != 200) {
             return rejectedOrFail(me);
         }
@@ -102,7 +103,7 @@ final class KakaoIdentityAdapter implements SocialIdentityAdapter {
         return flag != null && flag.isBoolean() && !flag.booleanValue();
     }
 
-    private static Optional<SocialIdentity> rejectedOrFail(SocialHttp.Response response) {
+    private static Optional<SocialIdentity> rejectedOrFail(ProviderHttp.JsonResponse response) {
         int status = response.status();
         if (status == 401) {
             return Optional.empty();

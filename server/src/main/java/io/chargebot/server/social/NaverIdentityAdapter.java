@@ -3,6 +3,7 @@ package io.chargebot.server.social;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chargebot.server.http.ProviderHttp;
 import java.net.URI;
 import java.util.Optional;
 
@@ -28,7 +29,7 @@ final class NaverIdentityAdapter implements SocialIdentityAdapter {
 
     @Override
     public Optional<SocialIdentity> fetch(String accessToken) {
-        SocialHttp.Response me = http.get(SocialProvider.NAVER, userMe, accessToken);
+        ProviderHttp.JsonResponse me = http.get(SocialProvider.NAVER, userMe, accessToken);
         int status = me.status();
         if (status == 401) {
             return Optional.empty();

@@ -1,34 +1,16 @@
 package io.chargebot.server.social;
 
-import io.chargebot.server.http.BoundedBody;
-import static java.util.Objects.requireNonNull;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chargebot.common.v1.ErrorReason;
 import io.chargebot.server.error.ApiException;
-import io.grpc.Context;
-import io.grpc.Deadline;
+import io.chargebot.server.http.ProviderHttp;
 import io.grpc.Status;
 import io.micronaut.core.annotation.Nullable;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,82 +24,31 @@ final class SocialHttp {
     private static final Logger logger = LoggerFactory.getLogger(SocialHttp.class);
 
     static final int MAX_RESPONSE_BYTES = 64 * 1024;
-    private static final ObjectMapper json = new ObjectMapper();
 
-    /** A provider's answer: the status and, when it is JSON, the body. */
-    record Response(int status, @Nullable JsonNode body) {}
-
-    private final HttpClient client;
-    private final Duration requestTimeout;
+    private final ProviderHttp http;
 
     SocialHttp(Duration connectTimeout, Duration requestTimeout) {
-        this.requestTimeout = requireNonNull(requestTimeout, "requestTimeout");
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(requireNonNull(connectTimeout, "connectTimeout"))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.http = new ProviderHttp(connectTimeout, requestTimeout);
     }
 
     /** GETs {@code uri} with {@code Authorization: Bearer {accessToken}}. */
-    Response get(SocialProvider provider, URI uri, String accessToken) {
-        Duration timeout = requestTimeout;
-        boolean deadlineBound = false;
-        Deadline deadline = Context.current().getDeadline();
-        if (deadline != null) {
-            long left = deadline.timeRemaining(TimeUnit.MILLISECONDS);
-            if (left <= 0) {
-                throw ApiException.deadlineExceeded();
-            }
-            if (left < timeout.toMillis()) {
-                timeout = Duration.ofMillis(left);
-                deadlineBound = true;
-            }
-        }
-        HttpRequest request = HttpRequest.newBuilder(uri)
-                .timeout(timeout)
+    ProviderHttp.JsonResponse get(SocialProvider provider, URI uri, String accessToken) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .header("Authorization", "Bearer " + accessToken)
                 .header("Accept", "application/json")
-                .GET()
-                .build();
-        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request, info -> new BoundedBody(MAX_RESPONSE_BYTES));
-        HttpResponse<byte[]> response;
+                .GET();
         try {
-            // The client's own timeout stops at the headers; this bounds the body too.
-            response = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw timedOut(provider, uri, timeout, deadlineBound);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
-                throw timedOut(provider, uri, timeout, deadlineBound);
+            return ProviderHttp.JsonResponse.of(http.send(request, MAX_RESPONSE_BYTES));
+        } catch (ProviderHttp.Failure e) {
+            switch (e.reason()) {
+                case TIMED_OUT -> logger.warn("{} did not answer {} within {}", provider.displayName(), uri.getPath(),
+                        e.timeout());
+                case FAILED -> logger.warn("{} call to {} failed: {}", provider.displayName(), uri.getPath(),
+                        e.getMessage());
+                case INTERRUPTED -> { } // this server stopped waiting: nothing to say about the provider
             }
-            logger.warn("{} call to {} failed: {}", provider.displayName(), uri.getPath(),
-                    cause == null ? e.toString() : cause.getClass().getSimpleName() + ": " + cause.getMessage());
-            throw unavailable(provider);
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
             throw unavailable(provider);
         }
-        JsonNode body = null;
-        try {
-            byte[] bytes = response.body();
-            if (bytes.length > 0) {
-                body = json.readTree(bytes);
-            }
-        } catch (IOException e) {
-            body = null;
-        }
-        return new Response(response.statusCode(), body);
-    }
-
-    private static ApiException timedOut(SocialProvider provider, URI uri, Duration timeout, boolean deadlineBound) {
-        if (deadlineBound) {
-            return ApiException.deadlineExceeded();
-        }
-        logger.warn("{} did not answer {} within {}", provider.displayName(), uri.getPath(), timeout);
-        return unavailable(provider);
     }
 
     /** UNAVAILABLE / PROVIDER_UNAVAILABLE naming the provider only. */

@@ -1,5 +1,6 @@
 package io.chargebot.server.social;
 
+import io.chargebot.server.config.AdapterSettings;
 import io.chargebot.server.config.RuntimeProfile;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Factory;
@@ -7,7 +8,6 @@ import io.micronaut.context.annotation.Value;
 import io.micronaut.context.exceptions.ConfigurationException;
 import io.micronaut.core.annotation.Nullable;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -112,30 +112,10 @@ final class SocialIdentityVerifierFactory {
     }
 
     private static URI baseUrl(RuntimeProfile profile, String setting, @Nullable String configured, String fallback) {
-        String value = blankToNull(configured);
-        URI uri;
-        try {
-            uri = new URI(value == null ? fallback : value);
-        } catch (URISyntaxException e) {
-            throw new ConfigurationException(setting + ": not a URL (expected: an absolute http or https URL)");
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null
-                || uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
-            throw new ConfigurationException(setting + ": " + uri
-                    + " (expected: an absolute http or https URL without query, fragment or credentials)");
-        }
-        if (profile.production() && !scheme.equals("https")) {
-            throw new ConfigurationException(setting + ": access tokens are credentials; an https URL is required "
-                    + "with CHARGEBOT_PROFILE=production");
-        }
-        return uri;
+        return AdapterSettings.baseUrl(profile, setting, configured, fallback, "access tokens are credentials");
     }
 
     private static Duration timeout(String setting, Duration value) {
-        if (value.isNegative() || value.isZero() || value.compareTo(MAX_TIMEOUT) > 0) {
-            throw new ConfigurationException(setting + ": " + value + " (expected: more than 0s, at most 60s)");
-        }
-        return value;
+        return AdapterSettings.timeout(setting, value, MAX_TIMEOUT);
     }
 }
