@@ -106,6 +106,11 @@ public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassw
                 bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff);
     }
 
+    public BridgeConfig withBackoff(Duration min, Duration max) {
+        return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
+                bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, min, max);
+    }
+
     /** The MQTT client id: stable per bridge id so a restarted bridge resumes its session. */
     public String mqttClientId() {
         return "chargebot-bridge-" + bridgeId;

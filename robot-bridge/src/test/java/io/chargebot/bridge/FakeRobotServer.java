@@ -38,11 +38,21 @@ final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implem
     final List<MalformedMessage> malformed = new CopyOnWriteArrayList<>();
     volatile boolean acking = true;
     private volatile StreamObserver<ConnectResponse> current;
-    private final String name = "fake-robot-server-" + UUID.randomUUID();
+    private final String name;
     private final Server server;
 
     FakeRobotServer() throws IOException {
+        this("fake-robot-server-" + UUID.randomUUID());
+    }
+
+    /** A server under a given in-process name (a "restarted" server takes the name of the one before). */
+    FakeRobotServer(String name) throws IOException {
+        this.name = name;
         server = InProcessServerBuilder.forName(name).addService(this).build().start();
+    }
+
+    String name() {
+        return name;
     }
 
     ManagedChannel channel() {
