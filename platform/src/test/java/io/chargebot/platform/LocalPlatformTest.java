@@ -45,7 +45,7 @@ class LocalPlatformTest {
     @BeforeAll
     static void start() {
         System.setProperty("chargebot.admin.password", ADMIN_PASSWORD);
-        platform = LocalPlatform.start(new LocalPlatform.Options(0, 0, true, TestDatabases.create()));
+        platform = LocalPlatform.start(new LocalPlatform.Options(0, 0, true, TestDatabases.create(), 1));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", platform.grpcPort()).usePlaintext().build();
     }
 
@@ -54,6 +54,19 @@ class LocalPlatformTest {
         channel.shutdownNow();
         platform.close();
         System.clearProperty("chargebot.admin.password");
+    }
+
+    @Test
+    void aSimulatedRobotReachesTheBridgeOverTheEmbeddedBroker() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        platform.printAddresses(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("MQTT broker (robots)", "demo-robot-01");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (platform.robotBridge().metrics().received.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(platform.robotBridge().metrics().received.get()).isPositive();
+        assertThat(platform.robotBridge().metrics().malformed.get()).isZero();
     }
 
     @Test
