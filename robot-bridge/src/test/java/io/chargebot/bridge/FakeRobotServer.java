@@ -121,6 +121,23 @@ final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implem
         send(stream, ConnectResponse.newBuilder().setCommand(command).build());
     }
 
+    /** Acknowledges every telemetry item received so far (after acks were withheld). */
+    void ackAllTelemetry() {
+        StoredAck.Builder ack = StoredAck.newBuilder();
+        for (Telemetry t : telemetry) {
+            ack.addStored(key(t.getRobotId(), t.getSequence()));
+        }
+        sendCommandOrAck(ConnectResponse.newBuilder().setAck(ack).build());
+    }
+
+    private void sendCommandOrAck(ConnectResponse response) {
+        StreamObserver<ConnectResponse> stream = current;
+        if (stream == null) {
+            throw new IllegalStateException("no bridge connected");
+        }
+        send(stream, response);
+    }
+
     long telemetryCount(String robotId, long sequence) {
         return telemetry.stream().filter(t -> t.getRobotId().equals(robotId) && t.getSequence() == sequence).count();
     }
