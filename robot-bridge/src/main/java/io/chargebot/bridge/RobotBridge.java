@@ -196,6 +196,11 @@ public final class RobotBridge implements AutoCloseable {
         return config;
     }
 
+    /** Whether the bridge is connected to the broker and subscribed (for health checks). */
+    public boolean isMqttConnected() {
+        return mqttConnected;
+    }
+
     /** Waits until the server welcomed a stream and the broker accepted the subscription. */
     public boolean awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

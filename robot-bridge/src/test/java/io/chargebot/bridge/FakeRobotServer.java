@@ -37,6 +37,8 @@ final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implem
     final List<ConnectionChange> connections = new CopyOnWriteArrayList<>();
     final List<MalformedMessage> malformed = new CopyOnWriteArrayList<>();
     volatile boolean acking = true;
+    /** Robot ids the server does not know: their messages are rejected (REJECT_REASON_UNKNOWN_ROBOT). */
+    final java.util.Set<String> unknownRobots = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile StreamObserver<ConnectResponse> current;
     private final String name;
     private final Server server;
@@ -75,6 +77,13 @@ final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implem
                     case TELEMETRY -> {
                         batchSizes.add(request.getTelemetry().getItemsCount());
                         for (Telemetry t : request.getTelemetry().getItemsList()) {
+                            if (unknownRobots.contains(t.getRobotId())) {
+                                ack.addRejected(io.chargebot.robot.v1.RejectedMessage.newBuilder()
+                                        .setKey(key(t.getRobotId(), t.getSequence()))
+                                        .setReason(io.chargebot.robot.v1.RejectReason.REJECT_REASON_UNKNOWN_ROBOT)
+                                        .setDetail("no robot " + t.getRobotId()));
+                                continue;
+                            }
                             telemetry.add(t);
                             ack.addStored(key(t.getRobotId(), t.getSequence()));
                         }

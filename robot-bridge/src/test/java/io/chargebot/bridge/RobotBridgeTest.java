@@ -175,6 +175,26 @@ class RobotBridgeTest {
     }
 
     @Test
+    void messagesOfUnknownRobotsAreRejectedCountedAndAcknowledged() throws Exception {
+        String stranger = TestBroker.uniqueId("x");
+        String robotId = TestBroker.uniqueId("r");
+        server.unknownRobots.add(stranger);
+        RobotBridge bridge = startBridge();
+        TestRobot robot = robot(robotId);
+
+        robot.publish(topics.topic(stranger, RobotTopics.Kind.TELEMETRY),
+                RobotMessageCodec.toJson(telemetry(stranger, 1)), null);
+        robot.publish(topics.topic(robotId, RobotTopics.Kind.TELEMETRY),
+                RobotMessageCodec.toJson(telemetry(robotId, 2)), null);
+
+        Await.until("the known robot's telemetry", () -> server.telemetryCount(robotId, 2) == 1);
+        Await.until("both acknowledged", () -> bridge.metrics().mqttAcked.get() == 2);
+        assertThat(bridge.metrics().rejected.get()).isEqualTo(1);
+        assertThat(bridge.metrics().stored.get()).isEqualTo(1);
+        assertThat(bridge.pendingCount()).isZero();
+    }
+
+    @Test
     void malformedMessagesAreCountedReportedAndDoNotStopTheBridge() throws Exception {
         String robotId = TestBroker.uniqueId("r");
         RobotBridge bridge = startBridge();
