@@ -19,7 +19,7 @@ import java.util.UUID;
  *       (AuthService.IssueServiceToken); without them the stream is opened without credentials (local only);</li>
  *   <li>{@code CHARGEBOT_BRIDGE_ID} (default: host name), {@code CHARGEBOT_MQTT_TOPIC_ROOT} (default
  *       {@code chargebot/v1/robots}), {@code CHARGEBOT_MQTT_SHARE_GROUP} (default {@code chargebot-bridge}),
- *       {@code CHARGEBOT_BRIDGE_RECEIVE_MAXIMUM} (default 1000).</li>
+ *       {@code CHARGEBOT_BRIDGE_RECEIVE_MAXIMUM} (default 1000), {@code CHARGEBOT_BRIDGE_FLUSH_MS} (default 0).</li>
  * </ul>
  *
  * @param mqttUrl broker URI
@@ -34,7 +34,8 @@ import java.util.UUID;
  * @param shareGroup MQTT v5 shared subscription group
  * @param receiveMaximum most unacknowledged MQTT messages the broker may send (the bridge's buffer bound)
  * @param sessionExpiry how long the broker keeps the bridge's session (and queues messages) while it is away
- * @param flushInterval how long telemetry waits to fill a batch
+ * @param flushInterval how long telemetry waits to fill a batch; 0 (default): until the messages already received
+ *     are batched (batches grow with the load, no added latency)
  * @param minBackoff first reconnect delay
  * @param maxBackoff largest reconnect delay
  */
@@ -63,7 +64,7 @@ public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassw
     /** Defaults for everything but the broker and the server. */
     public static BridgeConfig of(String mqttUrl, String grpcTarget, String bridgeId) {
         return new BridgeConfig(mqttUrl, null, null, grpcTarget, false, null, null, bridgeId,
-                RobotTopics.DEFAULT_ROOT, "chargebot-bridge", 1000, Duration.ofDays(1), Duration.ofMillis(5),
+                RobotTopics.DEFAULT_ROOT, "chargebot-bridge", 1000, Duration.ofDays(1), Duration.ZERO,
                 Duration.ofMillis(200), Duration.ofSeconds(30));
     }
 
@@ -76,6 +77,7 @@ public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassw
         BridgeConfig base = of(nullToEmpty(env.get("MQTT_URL")),
                 env.getOrDefault("CHARGEBOT_GRPC_TARGET", "127.0.0.1:50051"), bridgeId);
         String receiveMaximum = blankToNull(env.get("CHARGEBOT_BRIDGE_RECEIVE_MAXIMUM"));
+        String flushMillis = blankToNull(env.get("CHARGEBOT_BRIDGE_FLUSH_MS"));
         return new BridgeConfig(base.mqttUrl(), blankToNull(env.get("MQTT_USERNAME")),
                 blankToNull(env.get("MQTT_PASSWORD")), base.grpcTarget(),
                 Boolean.parseBoolean(env.getOrDefault("CHARGEBOT_GRPC_TLS", "false")),
@@ -83,7 +85,9 @@ public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassw
                 bridgeId, env.getOrDefault("CHARGEBOT_MQTT_TOPIC_ROOT", RobotTopics.DEFAULT_ROOT),
                 env.getOrDefault("CHARGEBOT_MQTT_SHARE_GROUP", base.shareGroup()),
                 receiveMaximum == null ? base.receiveMaximum() : Integer.parseInt(receiveMaximum),
-                base.sessionExpiry(), base.flushInterval(), base.minBackoff(), base.maxBackoff());
+                base.sessionExpiry(),
+                flushMillis == null ? base.flushInterval() : Duration.ofMillis(Long.parseLong(flushMillis)),
+                base.minBackoff(), base.maxBackoff());
     }
 
     public BridgeConfig withMqttUrl(String url) {

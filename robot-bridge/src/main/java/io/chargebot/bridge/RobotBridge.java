@@ -422,6 +422,8 @@ public final class RobotBridge implements AutoCloseable {
             if (batch.size() >= maxBatch) {
                 flushBatch();
             } else if (flushTask == null) {
+                // With no delay the flush runs after the messages already queued on the loop: batches grow with the
+                // load without adding latency (the broker's in-flight window is small, so ack latency is throughput).
                 flushTask = loop.schedule(this::flushBatch, config.flushInterval().toNanos(), TimeUnit.NANOSECONDS);
             }
         } else {
