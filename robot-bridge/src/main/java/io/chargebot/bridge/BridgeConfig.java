@@ -38,11 +38,12 @@ import java.util.UUID;
  *     are batched (batches grow with the load, no added latency)
  * @param minBackoff first reconnect delay
  * @param maxBackoff largest reconnect delay
+ * @param ackTimeout how long a message sent on a healthy stream may go unacknowledged before it is sent again
  */
 public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassword, String grpcTarget,
         boolean grpcTls, String clientId, String clientSecret, String bridgeId, String topicRoot, String shareGroup,
         int receiveMaximum, Duration sessionExpiry, Duration flushInterval, Duration minBackoff,
-        Duration maxBackoff) {
+        Duration maxBackoff, Duration ackTimeout) {
 
     public BridgeConfig {
         requireNonNull(mqttUrl, "mqttUrl");
@@ -65,7 +66,7 @@ public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassw
     public static BridgeConfig of(String mqttUrl, String grpcTarget, String bridgeId) {
         return new BridgeConfig(mqttUrl, null, null, grpcTarget, false, null, null, bridgeId,
                 RobotTopics.DEFAULT_ROOT, "chargebot-bridge", 1000, Duration.ofDays(1), Duration.ZERO,
-                Duration.ofMillis(200), Duration.ofSeconds(30));
+                Duration.ofMillis(200), Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 
     /** Reads the environment; mqttUrl is "" when MQTT_URL is not set (the caller starts an embedded broker). */
@@ -87,32 +88,43 @@ public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassw
                 receiveMaximum == null ? base.receiveMaximum() : Integer.parseInt(receiveMaximum),
                 base.sessionExpiry(),
                 flushMillis == null ? base.flushInterval() : Duration.ofMillis(Long.parseLong(flushMillis)),
-                base.minBackoff(), base.maxBackoff());
+                base.minBackoff(), base.maxBackoff(), base.ackTimeout());
     }
 
     public BridgeConfig withMqttUrl(String url) {
         return new BridgeConfig(url, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
-                bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff);
+                bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff,
+                ackTimeout);
     }
 
     public BridgeConfig withTopicRoot(String root, String group) {
         return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
-                bridgeId, root, group, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff);
+                bridgeId, root, group, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff,
+                ackTimeout);
     }
 
     public BridgeConfig withReceiveMaximum(int max) {
         return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
-                bridgeId, topicRoot, shareGroup, max, sessionExpiry, flushInterval, minBackoff, maxBackoff);
+                bridgeId, topicRoot, shareGroup, max, sessionExpiry, flushInterval, minBackoff, maxBackoff,
+                ackTimeout);
     }
 
     public BridgeConfig withCredentials(String id, String secret) {
         return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, id, secret,
-                bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff);
+                bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff,
+                ackTimeout);
     }
 
     public BridgeConfig withBackoff(Duration min, Duration max) {
         return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
-                bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, min, max);
+                bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, min, max,
+                ackTimeout);
+    }
+
+    public BridgeConfig withAckTimeout(Duration timeout) {
+        return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
+                bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff,
+                timeout);
     }
 
     /** The MQTT client id: stable per bridge id so a restarted bridge resumes its session. */

@@ -17,6 +17,8 @@ public final class BridgeMetrics {
     public final AtomicLong malformed = new AtomicLong();
     /** MQTT messages acknowledged to the broker. */
     public final AtomicLong mqttAcked = new AtomicLong();
+    /** Messages sent again because their ack did not come within the ack timeout. */
+    public final AtomicLong resent = new AtomicLong();
     /** Repeats of a (robot id, sequence) that was still waiting for the server's ack. */
     public final AtomicLong duplicatesInFlight = new AtomicLong();
     /** Commands published to robots. */
@@ -31,7 +33,7 @@ public final class BridgeMetrics {
     @Override
     public String toString() {
         return "received=" + received + " forwarded=" + forwarded + " stored=" + stored + " rejected=" + rejected
-                + " malformed=" + malformed + " mqttAcked=" + mqttAcked + " duplicatesInFlight=" + duplicatesInFlight
+                + " malformed=" + malformed + " resent=" + resent + " mqttAcked=" + mqttAcked + " duplicatesInFlight=" + duplicatesInFlight
                 + " commandsPublished=" + commandsPublished + " commandsDropped=" + commandsDropped
                 + " streamsOpened=" + streamsOpened + " mqttConnections=" + mqttConnections;
     }

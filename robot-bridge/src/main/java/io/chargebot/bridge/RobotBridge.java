@@ -95,6 +95,7 @@ public final class RobotBridge implements AutoCloseable {
     private final LinkedHashMap<Object, Pending> pending = new LinkedHashMap<>();
     private final List<Telemetry> batch = new ArrayList<>();
     private ScheduledFuture<?> flushTask;
+    private ScheduledFuture<?> ackCheck;
     private ClientCallStreamObserver<ConnectRequest> requests;
     private long streamId;
     private boolean welcomed;
@@ -113,6 +114,8 @@ public final class RobotBridge implements AutoCloseable {
         final Telemetry telemetry;
         final ConnectRequest request;
         final List<MqttRef> refs = new ArrayList<>(1);
+        /** When it was last sent on a stream (System.nanoTime()), 0 if not yet. */
+        long sentNanos;
 
         Pending(Telemetry telemetry, ConnectRequest request) {
             this.telemetry = telemetry;
@@ -417,6 +420,7 @@ public final class RobotBridge implements AutoCloseable {
 
     /** Loop thread: sends or batches one pending message on the welcomed stream. */
     private void enqueue(Pending p) {
+        p.sentNanos = System.nanoTime();
         if (p.telemetry != null) {
             batch.add(p.telemetry);
             if (batch.size() >= maxBatch) {
@@ -573,10 +577,39 @@ public final class RobotBridge implements AutoCloseable {
                 }
                 flushBatch();
                 firstWelcome.countDown();
+                if (ackCheck == null) {
+                    long period = Math.max(10, config.ackTimeout().toMillis() / 4);
+                    ackCheck = loop.scheduleWithFixedDelay(this::resendUnacknowledged, period, period,
+                            TimeUnit.MILLISECONDS);
+                }
             }
             case ACK -> onAck(response.getAck());
             case COMMAND -> publishCommand(response.getCommand());
             default -> log.warn("Unknown ConnectResponse kind {}", response.getKindCase());
+        }
+    }
+
+    /**
+     * Loop thread: a message sent on the current stream and not acknowledged within the ack timeout is sent again
+     * (the server drops duplicates). A lost ack must not hold the message, and with it the broker's in-flight window,
+     * forever.
+     */
+    private void resendUnacknowledged() {
+        if (!welcomed) {
+            return;
+        }
+        long cutoff = System.nanoTime() - config.ackTimeout().toNanos();
+        int resent = 0;
+        for (Pending p : new ArrayList<>(pending.values())) {
+            if (p.sentNanos != 0 && p.sentNanos - cutoff < 0) {
+                enqueue(p);
+                resent++;
+            }
+        }
+        if (resent > 0) {
+            flushBatch();
+            metrics.resent.addAndGet(resent);
+            log.warn("Re-sent {} messages the server did not acknowledge within {}", resent, config.ackTimeout());
         }
     }
 

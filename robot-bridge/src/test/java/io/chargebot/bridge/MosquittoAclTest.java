@@ -67,7 +67,7 @@ class MosquittoAclTest {
                 BridgeConfig config = new BridgeConfig(url, "chargebot-bridge", "chargebot-bridge-pw", "unused", false,
                         null, null, "acl-" + UUID.randomUUID().toString().substring(0, 8), RobotTopics.DEFAULT_ROOT,
                         "chargebot-bridge", 100, Duration.ofMinutes(5), Duration.ofMillis(5), Duration.ofMillis(100),
-                        Duration.ofSeconds(1));
+                        Duration.ofSeconds(1), Duration.ofSeconds(30));
                 try (RobotBridge bridge = RobotBridge.start(config, server.channel(), true)) {
                     assertThat(bridge.awaitReady(Duration.ofSeconds(30))).as("bridge subscribed under the ACL").isTrue();
                     MqttClient robotA = connect(url, "robot-a");

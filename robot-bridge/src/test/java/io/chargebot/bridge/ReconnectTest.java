@@ -61,6 +61,31 @@ class ReconnectTest {
     }
 
     @Test
+    void aLostAckIsMadeUpBySendingTheMessageAgain() throws Exception {
+        String root = TestBroker.uniqueRoot();
+        RobotTopics topics = new RobotTopics(root);
+        String robotId = TestBroker.uniqueId("r");
+        try (FakeRobotServer server = new FakeRobotServer()) {
+            server.acking = false;
+            BridgeConfig config = BridgeConfig.of(TestBroker.url(), "unused", TestBroker.uniqueId("b"))
+                    .withTopicRoot(root, TestBroker.uniqueId("g"))
+                    .withAckTimeout(Duration.ofMillis(300));
+            try (RobotBridge bridge = RobotBridge.start(config, server.channel(), true);
+                    TestRobot robot = new TestRobot(TestBroker.url(), robotId + "-test")) {
+                assertThat(bridge.awaitReady(Duration.ofSeconds(30))).isTrue();
+                robot.publish(topics.topic(robotId, RobotTopics.Kind.TELEMETRY),
+                        RobotMessageCodec.toJson(telemetry(robotId, 1)), null);
+                Await.until("sent again on the same stream", () -> server.telemetryCount(robotId, 1) >= 2);
+                server.acking = true;
+                Await.until("acknowledged", () -> bridge.metrics().mqttAcked.get() == 1);
+                assertThat(bridge.pendingCount()).isZero();
+                assertThat(bridge.metrics().resent.get()).isPositive();
+                assertThat(bridge.metrics().streamsOpened.get()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void theBridgeReconnectsAfterTheBrokerRestarts() throws Exception {
         assumeTrue(System.getenv("CHARGEBOT_TEST_MQTT_URL") == null, "needs a broker the test can restart");
         EmbeddedBroker broker = EmbeddedBroker.start(0);
