@@ -35,6 +35,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
@@ -87,7 +88,7 @@ public final class RobotBridge implements AutoCloseable {
     private final CountDownLatch firstMqttConnection = new CountDownLatch(1);
     private volatile boolean closed;
     /** Incremented on every MQTT connection loss; MQTT packet ids of older generations can no longer be acked. */
-    private volatile long mqttGeneration;
+    private final AtomicLong mqttGeneration = new AtomicLong();
     private volatile boolean mqttConnected;
     private final AtomicBoolean mqttReconnectScheduled = new AtomicBoolean();
 
@@ -299,7 +300,7 @@ public final class RobotBridge implements AutoCloseable {
 
     private void onMqttLost() {
         mqttConnected = false;
-        long generation = ++mqttGeneration;
+        long generation = mqttGeneration.incrementAndGet();
         onLoop(() -> dropStaleDeliveries(generation));
     }
 
@@ -321,7 +322,7 @@ public final class RobotBridge implements AutoCloseable {
 
         @Override
         public void messageArrived(String topic, MqttMessage message) {
-            long generation = mqttGeneration;
+            long generation = mqttGeneration.get();
             try {
                 while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
                     if (closed) {
@@ -394,8 +395,7 @@ public final class RobotBridge implements AutoCloseable {
             p.refs.add(ref);
             pending.put(reportId, p);
             if (welcomed) {
-                flushBatch();
-                send(p.request);
+                enqueue(p);
             }
             return;
         }
@@ -485,7 +485,7 @@ public final class RobotBridge implements AutoCloseable {
 
     private void ackMqtt(MqttRef ref) {
         permits.release();
-        if (ref.qos() == 0 || ref.generation() != mqttGeneration || closed) {
+        if (ref.qos() == 0 || ref.generation() != mqttGeneration.get() || closed) {
             return;
         }
         try {
