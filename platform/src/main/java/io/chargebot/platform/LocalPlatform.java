@@ -1,5 +1,10 @@
 package io.chargebot.platform;
 
+import io.chargebot.bridge.BridgeConfig;
+import io.chargebot.bridge.EmbeddedBroker;
+import io.chargebot.bridge.RobotBridge;
+import io.chargebot.bridge.RobotTopics;
+import io.chargebot.bridge.sim.RobotSimulator;
 import io.chargebot.gateway.GatewayConfig;
 import io.chargebot.gateway.GrpcWebGateway;
 import io.chargebot.server.ChargeBotServer;
@@ -10,16 +15,22 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The whole platform in one process for local development and demos: PostgreSQL (embedded unless
  * {@code DATABASE_URL} is set), the gRPC server with demo data, and the gRPC-Web/JSON gateway in
- * front of it. Ports default to 50051 (gRPC) and 8080 (gateway) when free, otherwise free ones are
+ * front of it, and the robot side: an MQTT 5 broker (embedded HiveMQ CE unless {@code MQTT_URL} is set), the
+ * robot bridge (with a service client generated for this run) and a few simulated robots
+ * ({@code demo-robot-01}..). Ports default to 50051 (gRPC) and 8080 (gateway) when free, otherwise free ones are
  * picked; every address is printed.
  *
  * <pre>
- * java -jar chargebot-platform.jar [--grpc-port=N] [--gateway-port=N] [--no-demo-data]
+ * java -jar chargebot-platform.jar [--grpc-port=N] [--gateway-port=N] [--no-demo-data] [--robots=N] [--no-mqtt]
  * </pre>
  */
 public final class LocalPlatform implements AutoCloseable {
@@ -29,21 +40,57 @@ public final class LocalPlatform implements AutoCloseable {
     /** Preferred gateway port when free. */
     public static final int PREFERRED_GATEWAY_PORT = 8080;
 
+    /** Simulated robots started by default. */
+    public static final int DEFAULT_ROBOTS = 3;
+    /** The bridge's service client id (its secret is generated per run). */
+    static final String BRIDGE_CLIENT_ID = "robot-bridge";
+
     private final ChargeBotServer server;
     private final GrpcWebGateway gateway;
+    @Nullable
+    private final RobotSide robots;
 
-    private LocalPlatform(ChargeBotServer server, GrpcWebGateway gateway) {
+    private LocalPlatform(ChargeBotServer server, GrpcWebGateway gateway, @Nullable RobotSide robots) {
         this.server = server;
         this.gateway = gateway;
+        this.robots = robots;
     }
 
-    /** What to start. A port of -1 means "the preferred port if free, else any free port"; 0 means any free port. */
-    public record Options(int grpcPort, int gatewayPort, boolean demoData, @Nullable DatabaseSettings database) {
+    /** The MQTT broker (if embedded), the bridge and the simulator. */
+    private record RobotSide(@Nullable EmbeddedBroker broker, String mqttUrl, RobotBridge bridge,
+                             @Nullable RobotSimulator simulator) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                if (simulator != null) {
+                    simulator.close();
+                }
+                bridge.close();
+            } finally {
+                if (broker != null) {
+                    broker.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * What to start. A port of -1 means "the preferred port if free, else any free port"; 0 means any free port.
+     * {@code robots}: -1 starts no MQTT side at all, 0 the broker and the bridge only, N also N simulated robots.
+     */
+    public record Options(int grpcPort, int gatewayPort, boolean demoData, @Nullable DatabaseSettings database,
+                          int robots) {
+
+        /** Without the robot side. */
+        public Options(int grpcPort, int gatewayPort, boolean demoData, @Nullable DatabaseSettings database) {
+            this(grpcPort, gatewayPort, demoData, database, -1);
+        }
 
         public static Options parse(String[] args, Map<String, String> env) {
             int grpcPort = -1;
             int gatewayPort = -1;
             boolean demoData = true;
+            int robots = DEFAULT_ROBOTS;
             for (String arg : args) {
                 if (arg.startsWith("--grpc-port=")) {
                     grpcPort = port(arg, "--grpc-port=");
@@ -51,13 +98,30 @@ public final class LocalPlatform implements AutoCloseable {
                     gatewayPort = port(arg, "--gateway-port=");
                 } else if (arg.equals("--no-demo-data")) {
                     demoData = false;
+                } else if (arg.startsWith("--robots=")) {
+                    robots = count(arg, "--robots=");
+                } else if (arg.equals("--no-mqtt")) {
+                    robots = -1;
                 } else if (arg.equals("--help") || arg.equals("-h")) {
                     throw new UsageException(null);
                 } else {
                     throw new UsageException("unknown option: " + arg);
                 }
             }
-            return new Options(grpcPort, gatewayPort, demoData, DatabaseSettings.fromEnvironment(env));
+            return new Options(grpcPort, gatewayPort, demoData, DatabaseSettings.fromEnvironment(env), robots);
+        }
+
+        private static int count(String arg, String prefix) {
+            String value = arg.substring(prefix.length());
+            try {
+                int n = Integer.parseInt(value);
+                if (n < 0 || n > 100) {
+                    throw new UsageException(prefix + value + " (expected: 0..100)");
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new UsageException(prefix + value + " (expected: a number)");
+            }
         }
 
         private static int port(String arg, String prefix) {
@@ -83,20 +147,64 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    /** Starts the database (if embedded), the server and the gateway. */
+    /** Starts the database (if embedded), the server, the gateway and (unless robots is -1) the robot side. */
     public static LocalPlatform start(Options options) {
+        byte[] secretBytes = new byte[32];
+        new SecureRandom().nextBytes(secretBytes);
+        String bridgeSecret = Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
+        Map<String, Object> properties = options.robots() < 0 ? Map.of()
+                : Map.of("chargebot.service-clients", BRIDGE_CLIENT_ID + ":" + bridgeSecret + ":robot.connect");
         ServerOptions serverOptions = new ServerOptions(resolvePort(options.grpcPort(), PREFERRED_GRPC_PORT),
-                options.database(), 0, options.demoData(), Map.of());
+                options.database(), 0, options.demoData(), properties);
         ChargeBotServer server = ChargeBotServer.start(serverOptions);
+        GrpcWebGateway gateway = null;
         try {
-            GrpcWebGateway gateway = GrpcWebGateway.start(GatewayConfig.fromEnvironment(System.getenv()).toBuilder()
+            gateway = GrpcWebGateway.start(GatewayConfig.fromEnvironment(System.getenv()).toBuilder()
                     .port(resolvePort(options.gatewayPort(), PREFERRED_GATEWAY_PORT))
                     .target("127.0.0.1:" + server.grpcPort())
                     .targetTls(false)
                     .build());
-            return new LocalPlatform(server, gateway);
+            RobotSide robots = options.robots() < 0 ? null
+                    : startRobotSide(options.robots(), server.grpcPort(), bridgeSecret, System.getenv());
+            return new LocalPlatform(server, gateway, robots);
         } catch (RuntimeException e) {
+            if (gateway != null) {
+                gateway.close();
+            }
             server.close();
+            throw e;
+        }
+    }
+
+    /** Broker (embedded unless MQTT_URL), bridge to the local server, and {@code count} simulated robots. */
+    private static RobotSide startRobotSide(int count, int grpcPort, String bridgeSecret, Map<String, String> env) {
+        String mqttUrl = env.getOrDefault("MQTT_URL", "");
+        EmbeddedBroker broker = mqttUrl.isBlank() ? EmbeddedBroker.start(0) : null;
+        if (broker != null) {
+            mqttUrl = broker.url();
+        }
+        RobotBridge bridge = null;
+        try {
+            BridgeConfig config = BridgeConfig.of(mqttUrl, "127.0.0.1:" + grpcPort, "local-platform")
+                    .withCredentials(BRIDGE_CLIENT_ID, bridgeSecret);
+            bridge = RobotBridge.start(config);
+            RobotSimulator simulator = null;
+            if (count > 0) {
+                List<String> ids = new ArrayList<>();
+                for (int i = 1; i <= count; i++) {
+                    ids.add(String.format("demo-robot-%02d", i));
+                }
+                simulator = RobotSimulator.start(new RobotSimulator.Options(mqttUrl,
+                        env.getOrDefault("CHARGEBOT_MQTT_TOPIC_ROOT", RobotTopics.DEFAULT_ROOT), ids, 1000, 10));
+            }
+            return new RobotSide(broker, mqttUrl, bridge, simulator);
+        } catch (RuntimeException e) {
+            if (bridge != null) {
+                bridge.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
             throw e;
         }
     }
@@ -113,6 +221,12 @@ public final class LocalPlatform implements AutoCloseable {
         return server;
     }
 
+    /** The robot bridge, or null when started without the robot side. */
+    @Nullable
+    public RobotBridge robotBridge() {
+        return robots == null ? null : robots.bridge();
+    }
+
     /** Prints where to connect, ending with one machine-readable READY line. */
     public void printAddresses(PrintStream out) {
         String grpc = "127.0.0.1:" + grpcPort();
@@ -125,6 +239,13 @@ public final class LocalPlatform implements AutoCloseable {
         out.println("  API reference (DocService)  " + gatewayUrl + "/docs");
         out.println("  PostgreSQL                  " + database.displayUrl()
                 + (server.embeddedDatabase() != null ? "   (embedded, user postgres, removed on exit)" : ""));
+        if (robots != null) {
+            out.println("  MQTT broker (robots)        " + robots.mqttUrl()
+                    + (robots.broker() != null ? "   (embedded HiveMQ CE; docs/robot-protocol.md)" : ""));
+            out.println("  Simulated robots            "
+                    + (robots.simulator() != null ? String.join(", ", robots.simulator().robotIds()) : "none")
+                    + "   (robot bridge \"local-platform\" -> RobotService/Connect)");
+        }
         out.println();
         out.println("Try it:");
         out.println("  curl '" + gatewayUrl + "/v1/parkingLots?location.latitude=37.5665&location.longitude=126.978&pageSize=3'");
@@ -139,9 +260,15 @@ public final class LocalPlatform implements AutoCloseable {
     @Override
     public void close() {
         try {
-            gateway.close();
+            if (robots != null) {
+                robots.close();
+            }
         } finally {
-            server.close();
+            try {
+                gateway.close();
+            } finally {
+                server.close();
+            }
         }
     }
 
@@ -166,7 +293,10 @@ public final class LocalPlatform implements AutoCloseable {
             if (e.getMessage() != null) {
                 System.err.println(e.getMessage());
             }
-            System.err.println("usage: java -jar chargebot-platform.jar [--grpc-port=N] [--gateway-port=N] [--no-demo-data]");
+            System.err.println("usage: java -jar chargebot-platform.jar [--grpc-port=N] [--gateway-port=N] [--no-demo-data]"
+                    + " [--robots=N] [--no-mqtt]");
+            System.err.println("  --robots=N simulated robots (default " + DEFAULT_ROBOTS + "); --no-mqtt: no broker, bridge or robots;");
+            System.err.println("  MQTT_URL=tcp://host:1883 uses that broker instead of an embedded HiveMQ CE;");
             System.err.println("  ports default to 50051 and 8080 when free (0 = any free port);");
             System.err.println("  DATABASE_URL=postgres://user:pass@host:5432/db uses that PostgreSQL instead of an embedded one.");
             System.exit(e.getMessage() == null ? 0 : 2);

@@ -47,7 +47,7 @@ class LocalPlatformTest {
     static void start() {
         System.setProperty("chargebot.admin.password", ADMIN_PASSWORD);
         System.setProperty("chargebot.demo-driver.password", DRIVER_PASSWORD);
-        platform = LocalPlatform.start(new LocalPlatform.Options(0, 0, true, TestDatabases.create()));
+        platform = LocalPlatform.start(new LocalPlatform.Options(0, 0, true, TestDatabases.create(), 1));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", platform.grpcPort()).usePlaintext().build();
     }
 
@@ -78,6 +78,19 @@ class LocalPlatformTest {
             assertThat(r.getLocalStartTime().getHours()).isBetween(9, 21);
         });
         assertThat(reservations).extracting(io.chargebot.reservation.v1.Reservation::getParkingLot).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aSimulatedRobotReachesTheBridgeOverTheEmbeddedBroker() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        platform.printAddresses(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("MQTT broker (robots)", "demo-robot-01");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (platform.robotBridge().metrics().received.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(platform.robotBridge().metrics().received.get()).isPositive();
+        assertThat(platform.robotBridge().metrics().malformed.get()).isZero();
     }
 
     @Test

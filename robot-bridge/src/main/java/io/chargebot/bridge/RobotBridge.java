@@ -1,0 +1,775 @@
+package io.chargebot.bridge;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.util.Timestamps;
+import io.chargebot.robot.v1.BridgeHello;
+import io.chargebot.robot.v1.ConnectRequest;
+import io.chargebot.robot.v1.ConnectResponse;
+import io.chargebot.robot.v1.MalformedMessage;
+import io.chargebot.robot.v1.RejectedMessage;
+import io.chargebot.robot.v1.RobotCommand;
+import io.chargebot.robot.v1.RobotMessageKey;
+import io.chargebot.robot.v1.RobotServiceGrpc;
+import io.chargebot.robot.v1.StoredAck;
+import io.chargebot.robot.v1.Telemetry;
+import io.chargebot.robot.v1.TelemetryBatch;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MQTT v5 ↔ gRPC bridge: robot messages from a shared subscription go to the server over one
+ * {@code RobotService/Connect} stream; each MQTT message is acknowledged (manual acks) only when the server's
+ * StoredAck names it; commands from the server are published to the robots.
+ *
+ * <p>Threads: Paho's callback thread decodes and hands messages over; one "bridge loop" thread owns every piece of
+ * state (pending messages, the telemetry batch, the stream). Memory is bounded by the broker: the bridge's MQTT
+ * Receive Maximum caps unacknowledged messages, and a semaphore of the same size stops reading (back-pressure onto
+ * the broker's queue) should a broker ignore it. Both connections reconnect with exponential backoff and jitter;
+ * after a new stream is welcomed every unacknowledged message is sent again (the server drops duplicates).
+ */
+public final class RobotBridge implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RobotBridge.class);
+    /** Used when the welcome does not say. */
+    static final int DEFAULT_MAX_BATCH = 500;
+    private static final String VERSION = "0.1.0";
+
+    private final BridgeConfig config;
+    private final RobotTopics topics;
+    private final RobotMessageCodec codec;
+    private final Clock clock;
+    private final BridgeMetrics metrics = new BridgeMetrics();
+    private final RateLimitedLog malformedLog = new RateLimitedLog(Duration.ofSeconds(10));
+    private final ScheduledExecutorService loop;
+    private final Semaphore permits;
+    private final ManagedChannel channel;
+    private final boolean ownsChannel;
+    private final RobotServiceGrpc.RobotServiceStub stub;
+    private final MqttAsyncClient mqtt;
+    private final MqttConnectionOptions mqttOptions;
+    private final Backoff mqttBackoff;
+    private final Backoff streamBackoff;
+    private final CountDownLatch firstWelcome = new CountDownLatch(1);
+    private final CountDownLatch firstMqttConnection = new CountDownLatch(1);
+    private volatile boolean closed;
+    /** Incremented on every MQTT connection loss; MQTT packet ids of older generations can no longer be acked. */
+    private final AtomicLong mqttGeneration = new AtomicLong();
+    private volatile boolean mqttConnected;
+    private final AtomicBoolean mqttReconnectScheduled = new AtomicBoolean();
+
+    // Owned by the loop thread.
+    private final LinkedHashMap<Object, Pending> pending = new LinkedHashMap<>();
+    private final List<Telemetry> batch = new ArrayList<>();
+    private ScheduledFuture<?> flushTask;
+    private ScheduledFuture<?> ackCheck;
+    private ClientCallStreamObserver<ConnectRequest> requests;
+    private long streamId;
+    private boolean welcomed;
+    private int maxBatch = DEFAULT_MAX_BATCH;
+
+    /** A received MQTT message: which connection it came on, its packet id and QoS. */
+    private record MqttRef(long generation, int id, int qos) {
+    }
+
+    /** Deduplication key of a robot message. */
+    private record Key(String robotId, long sequence) {
+    }
+
+    /** A message waiting for the server's ack, with every MQTT delivery of it. */
+    private static final class Pending {
+        final Telemetry telemetry;
+        final ConnectRequest request;
+        final List<MqttRef> refs = new ArrayList<>(1);
+        /** When it was last sent on a stream (System.nanoTime()), 0 if not yet. */
+        long sentNanos;
+
+        Pending(Telemetry telemetry, ConnectRequest request) {
+            this.telemetry = telemetry;
+            this.request = request;
+        }
+    }
+
+    private RobotBridge(BridgeConfig config, ManagedChannel channel, boolean ownsChannel, Clock clock)
+            throws MqttException {
+        this.config = config;
+        this.topics = new RobotTopics(config.topicRoot());
+        this.codec = new RobotMessageCodec(topics);
+        this.clock = clock;
+        this.channel = channel;
+        this.ownsChannel = ownsChannel;
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bridge-loop-" + config.bridgeId());
+            t.setDaemon(true);
+            return t;
+        });
+        this.permits = new Semaphore(config.receiveMaximum());
+        RobotServiceGrpc.RobotServiceStub s = RobotServiceGrpc.newStub(channel);
+        if (config.clientId() != null) {
+            s = s.withCallCredentials(new ServiceTokenCredentials(channel, config.clientId(), config.clientSecret(),
+                    clock));
+        }
+        this.stub = s;
+        this.mqttBackoff = new Backoff(config.minBackoff(), config.maxBackoff());
+        this.streamBackoff = new Backoff(config.minBackoff(), config.maxBackoff());
+        this.mqtt = new MqttAsyncClient(config.mqttUrl(), config.mqttClientId(), new MemoryPersistence());
+        this.mqtt.setManualAcks(true);
+        this.mqtt.setCallback(new Callback());
+        this.mqttOptions = new MqttConnectionOptions();
+        mqttOptions.setCleanStart(false);
+        mqttOptions.setSessionExpiryInterval(config.sessionExpiry().toSeconds());
+        mqttOptions.setReceiveMaximum(config.receiveMaximum());
+        mqttOptions.setKeepAliveInterval(30);
+        mqttOptions.setConnectionTimeout(10);
+        mqttOptions.setAutomaticReconnect(false);
+        if (config.mqttUsername() != null) {
+            mqttOptions.setUserName(config.mqttUsername());
+        }
+        if (config.mqttPassword() != null) {
+            mqttOptions.setPassword(config.mqttPassword().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (config.mqttUrl().startsWith("tcp://")) {
+            mqttOptions.setSocketFactory(new TcpNoDelaySocketFactory());
+        }
+    }
+
+    /** Starts a bridge with its own channel to {@code config.grpcTarget()}; connects in the background. */
+    public static RobotBridge start(BridgeConfig config) {
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(config.grpcTarget())
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveWithoutCalls(true)
+                .maxInboundMessageSize(4 * 1024 * 1024);
+        if (!config.grpcTls()) {
+            builder.usePlaintext();
+        }
+        return start(config, builder.build(), true);
+    }
+
+    /** Starts a bridge on a given channel (tests: in-process); closing the bridge shuts the channel down if owned. */
+    public static RobotBridge start(BridgeConfig config, ManagedChannel channel, boolean ownsChannel) {
+        requireNonNull(config, "config");
+        try {
+            RobotBridge bridge = new RobotBridge(config, channel, ownsChannel, Clock.systemUTC());
+            bridge.loop.execute(bridge::openStream);
+            bridge.connectMqtt();
+            return bridge;
+        } catch (MqttException e) {
+            throw new IllegalArgumentException("MQTT client: " + e.getMessage(), e);
+        }
+    }
+
+    public BridgeMetrics metrics() {
+        return metrics;
+    }
+
+    public BridgeConfig config() {
+        return config;
+    }
+
+    /** Whether the bridge is connected to the broker and subscribed (for health checks). */
+    public boolean isMqttConnected() {
+        return mqttConnected;
+    }
+
+    /** Waits until the server welcomed a stream and the broker accepted the subscription. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return firstWelcome.await(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                && firstMqttConnection.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    // ---------------------------------------------------------------- MQTT side
+
+    private void connectMqtt() {
+        if (closed) {
+            return;
+        }
+        try {
+            mqtt.connect(mqttOptions, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    subscribe();
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable e) {
+                    log.warn("MQTT connect to {} failed: {}", config.mqttUrl(), String.valueOf(e));
+                    scheduleMqttReconnect();
+                }
+            });
+        } catch (MqttException e) {
+            log.warn("MQTT connect to {} failed: {}", config.mqttUrl(), e.toString());
+            scheduleMqttReconnect();
+        }
+    }
+
+    private void subscribe() {
+        String filter = "$share/" + config.shareGroup() + "/" + topics.allFilter();
+        try {
+            mqtt.subscribe(new MqttSubscription[] {new MqttSubscription(filter, 1)}, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    int[] codes = token.getReasonCodes();
+                    if (codes != null && codes.length > 0 && codes[0] > 2) {
+                        log.error("Broker refused subscription {} (reason code {}); reconnecting", filter, codes[0]);
+                        forceMqttReconnect();
+                        return;
+                    }
+                    mqttConnected = true;
+                    mqttBackoff.reset();
+                    metrics.mqttConnections.incrementAndGet();
+                    log.info("MQTT connected to {} as {}, subscribed to {} (receive maximum {})", config.mqttUrl(),
+                            config.mqttClientId(), filter, config.receiveMaximum());
+                    firstMqttConnection.countDown();
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable e) {
+                    log.error("MQTT subscribe {} failed; reconnecting", filter, e);
+                    forceMqttReconnect();
+                }
+            }, new MqttProperties());
+        } catch (MqttException e) {
+            log.error("MQTT subscribe {} failed; reconnecting", filter, e);
+            forceMqttReconnect();
+        }
+    }
+
+    private void forceMqttReconnect() {
+        try {
+            mqtt.disconnectForcibly(0, 1000, false);
+        } catch (MqttException e) {
+            log.debug("forced disconnect", e);
+        }
+        onMqttLost();
+        scheduleMqttReconnect();
+    }
+
+    private void scheduleMqttReconnect() {
+        if (closed) {
+            return;
+        }
+        if (!mqttReconnectScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        long delay = mqttBackoff.nextDelayMillis();
+        log.info("MQTT reconnect in {} ms", delay);
+        try {
+            loop.schedule(() -> {
+                mqttReconnectScheduled.set(false);
+                connectMqtt();
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            mqttReconnectScheduled.set(false);
+        }
+    }
+
+    private void onMqttLost() {
+        mqttConnected = false;
+        long generation = mqttGeneration.incrementAndGet();
+        onLoop(() -> dropStaleDeliveries(generation));
+    }
+
+    private final class Callback implements MqttCallback {
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            if (closed) {
+                return;
+            }
+            log.warn("MQTT connection lost: {}", response);
+            onMqttLost();
+            scheduleMqttReconnect();
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException e) {
+            log.warn("MQTT error", e);
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            long generation = mqttGeneration.get();
+            try {
+                while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                    if (closed) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (closed) {
+                permits.release();
+                return;
+            }
+            metrics.received.incrementAndGet();
+            MqttRef ref = new MqttRef(generation, message.getId(), message.getQos());
+            byte[] payload = message.getPayload();
+            String contentType = message.getProperties() == null ? null : message.getProperties().getContentType();
+            RobotMessageCodec.Decoded decoded;
+            try {
+                decoded = codec.decode(topic, payload, contentType);
+            } catch (RuntimeException e) {
+                decoded = new RobotMessageCodec.Invalid(topics.robotIdGuess(topic), "cannot decode: " + e);
+            }
+            RobotMessageCodec.Decoded d = decoded;
+            onLoop(() -> onMessage(topic, payload, contentType, d, ref));
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+        }
+    }
+
+    /** Loop thread: one received MQTT message. */
+    private void onMessage(String topic, byte[] payload, String contentType, RobotMessageCodec.Decoded decoded,
+            MqttRef ref) {
+        if (decoded instanceof RobotMessageCodec.Ignore) {
+            ackMqtt(ref);
+            return;
+        }
+        if (decoded instanceof RobotMessageCodec.Invalid invalid) {
+            metrics.malformed.incrementAndGet();
+            long suppressed = malformedLog.tryLog();
+            if (suppressed >= 0) {
+                log.warn("Malformed MQTT message on {} ({} bytes): {}{}", RobotMessageCodec.truncate(topic, 256),
+                        payload.length, invalid.error(),
+                        suppressed > 0 ? " (" + suppressed + " more since the last report)" : "");
+            }
+            String reportId = UUID.randomUUID().toString();
+            MalformedMessage report = MalformedMessage.newBuilder()
+                    .setReportId(reportId)
+                    .setTopic(RobotMessageCodec.truncate(topic, 256))
+                    .setRobotId(invalid.robotId())
+                    .setPayload(ByteString.copyFrom(payload, 0,
+                            Math.min(payload.length, RobotMessageCodec.MAX_PAYLOAD_BYTES)))
+                    .setPayloadSize(payload.length)
+                    .setContentType(contentType == null ? "" : RobotMessageCodec.truncate(contentType, 256))
+                    .setError(RobotMessageCodec.truncate(invalid.error(), 500))
+                    .setReceiveTime(Timestamps.fromMillis(clock.millis()))
+                    .build();
+            Pending p = new Pending(null, ConnectRequest.newBuilder().setMalformed(report).build());
+            p.refs.add(ref);
+            pending.put(reportId, p);
+            if (welcomed) {
+                enqueue(p);
+            }
+            return;
+        }
+        RobotMessageCodec.Forward forward = (RobotMessageCodec.Forward) decoded;
+        Key key = new Key(forward.robotId(), forward.sequence());
+        Pending existing = pending.get(key);
+        if (existing != null) {
+            // The same robot message again (robot re-publish or broker re-delivery) while the first is in flight.
+            metrics.duplicatesInFlight.incrementAndGet();
+            existing.refs.add(ref);
+            return;
+        }
+        Pending p = forward.kind() == RobotTopics.Kind.TELEMETRY
+                ? new Pending((Telemetry) forward.message(), null)
+                : new Pending(null, forward.toRequest());
+        p.refs.add(ref);
+        pending.put(key, p);
+        if (welcomed) {
+            enqueue(p);
+        }
+    }
+
+    /** Loop thread: sends or batches one pending message on the welcomed stream. */
+    private void enqueue(Pending p) {
+        p.sentNanos = System.nanoTime();
+        if (p.telemetry != null) {
+            batch.add(p.telemetry);
+            if (batch.size() >= maxBatch) {
+                flushBatch();
+            } else if (flushTask == null) {
+                // With no delay the flush runs after the messages already queued on the loop: batches grow with the
+                // load without adding latency (the broker's in-flight window is small, so ack latency is throughput).
+                flushTask = loop.schedule(this::flushBatch, config.flushInterval().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } else {
+            flushBatch(); // keep arrival order: telemetry received before this event goes first
+            send(p.request);
+        }
+    }
+
+    private void flushBatch() {
+        if (flushTask != null) {
+            flushTask.cancel(false);
+            flushTask = null;
+        }
+        if (batch.isEmpty() || !welcomed) {
+            batch.clear();
+            return;
+        }
+        send(ConnectRequest.newBuilder().setTelemetry(TelemetryBatch.newBuilder().addAllItems(batch)).build());
+        batch.clear();
+    }
+
+    private void send(ConnectRequest request) {
+        if (requests == null) {
+            return;
+        }
+        try {
+            requests.onNext(request);
+            switch (request.getKindCase()) {
+                case TELEMETRY -> metrics.forwarded.addAndGet(request.getTelemetry().getItemsCount());
+                case EVENT, CONNECTION -> metrics.forwarded.incrementAndGet();
+                default -> {
+                }
+            }
+        } catch (RuntimeException e) {
+            // The call is already failing; onError will follow and everything pending is re-sent on the next stream.
+            log.debug("send on a failing stream", e);
+        }
+    }
+
+    /** Loop thread: deliveries of a lost MQTT connection can't be acked; the broker re-delivers them. */
+    private void dropStaleDeliveries(long currentGeneration) {
+        for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            for (Iterator<MqttRef> refs = p.refs.iterator(); refs.hasNext(); ) {
+                if (refs.next().generation() < currentGeneration) {
+                    refs.remove();
+                    permits.release();
+                }
+            }
+            if (p.refs.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    private void ackMqtt(MqttRef ref) {
+        permits.release();
+        if (ref.qos() == 0 || ref.generation() != mqttGeneration.get() || closed) {
+            return;
+        }
+        try {
+            mqtt.messageArrivedComplete(ref.id(), ref.qos());
+            metrics.mqttAcked.incrementAndGet();
+        } catch (MqttException | RuntimeException e) {
+            log.debug("MQTT ack of packet {} failed (the broker re-delivers it)", ref.id(), e);
+        }
+    }
+
+    private void complete(Object key) {
+        Pending p = pending.remove(key);
+        if (p == null) {
+            return;
+        }
+        for (MqttRef ref : p.refs) {
+            ackMqtt(ref);
+        }
+    }
+
+    // ---------------------------------------------------------------- gRPC side
+
+    /** Loop thread. */
+    private void openStream() {
+        if (closed) {
+            return;
+        }
+        long id = ++streamId;
+        welcomed = false;
+        requests = null;
+        log.info("Opening RobotService/Connect stream #{} to {}", id, config.grpcTarget());
+        stub.connect(new ClientResponseObserver<ConnectRequest, ConnectResponse>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<ConnectRequest> requestStream) {
+                onLoop(() -> {
+                    if (id == streamId) {
+                        requests = requestStream;
+                        requests.onNext(ConnectRequest.newBuilder().setHello(BridgeHello.newBuilder()
+                                .setBridgeId(config.bridgeId())
+                                .setSoftwareVersion(VERSION)
+                                .setBrokerUri(brokerUriWithoutCredentials())).build());
+                    } else {
+                        requestStream.cancel("superseded", null);
+                    }
+                });
+            }
+
+            @Override
+            public void onNext(ConnectResponse response) {
+                onLoop(() -> {
+                    if (id == streamId) {
+                        onResponse(response);
+                    }
+                });
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                onLoop(() -> {
+                    if (id == streamId) {
+                        streamLost(Status.fromThrowable(t));
+                    }
+                });
+            }
+
+            @Override
+            public void onCompleted() {
+                onLoop(() -> {
+                    if (id == streamId) {
+                        streamLost(Status.UNAVAILABLE.withDescription("server completed the stream"));
+                    }
+                });
+            }
+        });
+    }
+
+    private void onResponse(ConnectResponse response) {
+        switch (response.getKindCase()) {
+            case WELCOME -> {
+                welcomed = true;
+                maxBatch = response.getWelcome().getMaxBatchSize() > 0
+                        ? response.getWelcome().getMaxBatchSize() : DEFAULT_MAX_BATCH;
+                streamBackoff.reset();
+                metrics.streamsOpened.incrementAndGet();
+                log.info("Stream #{} welcomed by server {} (max batch {}); re-sending {} unacknowledged messages",
+                        streamId, response.getWelcome().getServerId(), maxBatch, pending.size());
+                for (Pending p : new ArrayList<>(pending.values())) {
+                    enqueue(p);
+                }
+                flushBatch();
+                firstWelcome.countDown();
+                if (ackCheck == null) {
+                    long period = Math.max(10, config.ackTimeout().toMillis() / 4);
+                    ackCheck = loop.scheduleWithFixedDelay(this::resendUnacknowledged, period, period,
+                            TimeUnit.MILLISECONDS);
+                }
+            }
+            case ACK -> onAck(response.getAck());
+            case COMMAND -> publishCommand(response.getCommand());
+            default -> log.warn("Unknown ConnectResponse kind {}", response.getKindCase());
+        }
+    }
+
+    /**
+     * Loop thread: a message sent on the current stream and not acknowledged within the ack timeout is sent again
+     * (the server drops duplicates). A lost ack must not hold the message, and with it the broker's in-flight window,
+     * forever.
+     */
+    private void resendUnacknowledged() {
+        if (!welcomed) {
+            return;
+        }
+        long cutoff = System.nanoTime() - config.ackTimeout().toNanos();
+        int resent = 0;
+        for (Pending p : new ArrayList<>(pending.values())) {
+            if (p.sentNanos != 0 && p.sentNanos - cutoff < 0) {
+                enqueue(p);
+                resent++;
+            }
+        }
+        if (resent > 0) {
+            flushBatch();
+            metrics.resent.addAndGet(resent);
+            log.warn("Re-sent {} messages the server did not acknowledge within {}", resent, config.ackTimeout());
+        }
+    }
+
+    private void onAck(StoredAck ack) {
+        for (RobotMessageKey key : ack.getStoredList()) {
+            metrics.stored.incrementAndGet();
+            complete(new Key(key.getRobotId(), key.getSequence()));
+        }
+        for (RejectedMessage rejected : ack.getRejectedList()) {
+            metrics.rejected.incrementAndGet();
+            log.info("Server rejected {}#{}: {} {}", rejected.getKey().getRobotId(), rejected.getKey().getSequence(),
+                    rejected.getReason(), rejected.getDetail());
+            complete(new Key(rejected.getKey().getRobotId(), rejected.getKey().getSequence()));
+        }
+        for (String reportId : ack.getMalformedReportIdsList()) {
+            complete(reportId);
+        }
+    }
+
+    private void streamLost(Status status) {
+        requests = null;
+        welcomed = false;
+        batch.clear();
+        if (flushTask != null) {
+            flushTask.cancel(false);
+            flushTask = null;
+        }
+        if (closed) {
+            return;
+        }
+        long delay = streamBackoff.nextDelayMillis();
+        log.warn("Connect stream #{} ended: {} {}; reconnecting in {} ms ({} messages unacknowledged)", streamId,
+                status.getCode(), status.getDescription(), delay, pending.size());
+        try {
+            loop.schedule(this::openStream, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("closed");
+        }
+    }
+
+    /** Loop thread: publishes a command on the robot's commands topic with a message expiry from expire_time. */
+    private void publishCommand(RobotCommand command) {
+        if (!RobotTopics.ROBOT_ID.matcher(command.getRobotId()).matches()) {
+            metrics.commandsDropped.incrementAndGet();
+            log.warn("Command {} has an invalid robot id {}; not published", command.getCommandId(),
+                    RobotMessageCodec.truncate(command.getRobotId(), 80));
+            return;
+        }
+        MqttProperties properties = new MqttProperties();
+        properties.setContentType(RobotMessageCodec.JSON);
+        if (command.hasExpireTime()) {
+            long remainingMillis = Timestamps.toMillis(command.getExpireTime()) - clock.millis();
+            if (remainingMillis <= 0) {
+                metrics.commandsDropped.incrementAndGet();
+                log.info("Command {} for {} expired before it could be published", command.getCommandId(),
+                        command.getRobotId());
+                return;
+            }
+            properties.setMessageExpiryInterval(Math.max(1, (remainingMillis + 999) / 1000));
+        }
+        MqttMessage message = new MqttMessage(RobotMessageCodec.encodeCommand(command), 1, false, properties);
+        String topic = topics.topic(command.getRobotId(), RobotTopics.Kind.COMMANDS);
+        try {
+            mqtt.publish(topic, message, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    metrics.commandsPublished.incrementAndGet();
+                    log.info("Published {} command {} to {}", command.getType(), command.getCommandId(), topic);
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable e) {
+                    metrics.commandsDropped.incrementAndGet();
+                    log.warn("Publishing command {} to {} failed (the server re-sends it): {}",
+                            command.getCommandId(), topic, String.valueOf(e));
+                }
+            });
+        } catch (MqttException | RuntimeException e) {
+            metrics.commandsDropped.incrementAndGet();
+            log.warn("Publishing command {} to {} failed (the server re-sends it): {}", command.getCommandId(), topic,
+                    e.toString());
+        }
+    }
+
+    private String brokerUriWithoutCredentials() {
+        try {
+            URI uri = URI.create(config.mqttUrl());
+            String s = new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), null, null, null).toString();
+            return RobotMessageCodec.truncate(s, 256);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** Number of robot messages waiting for the server's ack (for tests and metrics; blocks briefly). */
+    public int pendingCount() {
+        try {
+            return loop.submit(pending::size).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Stops reading MQTT, disconnects without acknowledging anything still pending (the broker keeps those for the
+     * next bridge with this id, or another bridge of the share group) and closes the stream.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (mqtt.isConnected()) {
+                mqtt.disconnect(5000).waitForCompletion(6000);
+            }
+        } catch (MqttException e) {
+            log.debug("MQTT disconnect", e);
+        }
+        try {
+            mqtt.close(true);
+        } catch (MqttException e) {
+            log.debug("MQTT close", e);
+        }
+        try {
+            loop.submit(() -> {
+                if (requests != null) {
+                    try {
+                        requests.onCompleted();
+                    } catch (RuntimeException e) {
+                        log.debug("completing the stream", e);
+                    }
+                    requests = null;
+                }
+            }).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.debug("closing the stream", e);
+        }
+        loop.shutdownNow();
+        if (ownsChannel) {
+            channel.shutdown();
+            try {
+                if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                    channel.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                channel.shutdownNow();
+            }
+        }
+        log.info("Bridge {} stopped: {}", config.bridgeId(), metrics);
+    }
+
+    /** Runs on the loop unless the bridge is closing. */
+    private void onLoop(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            log.debug("bridge closed; dropped a task");
+        }
+    }
+}
