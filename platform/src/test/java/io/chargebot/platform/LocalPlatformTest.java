@@ -94,6 +94,37 @@ class LocalPlatformTest {
     }
 
     @Test
+    void aSimulatedRobotsTelemetryReachesTheDatabaseThroughBrokerAndBridgeExactlyOnce() throws Exception {
+        // Simulator -> MQTT broker -> robot bridge -> Connect stream -> server -> PostgreSQL.
+        long giveUp = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
+        long rows = 0;
+        try (java.sql.Connection db = TestDatabases.connect(platform.server().database())) {
+            while (System.nanoTime() < giveUp && rows < 3) {
+                rows = count(db, "SELECT count(*) FROM robot_logs l JOIN robots r ON r.id = l.robot_id "
+                        + "WHERE r.robot_key = 'demo-robot-01' AND l.kind = 'TELEMETRY'");
+                Thread.sleep(200);
+            }
+            assertThat(rows).as("telemetry rows of demo-robot-01").isGreaterThanOrEqualTo(3);
+            // Every stored message once: one log row per (robot, sequence), and one dedup key per row.
+            assertThat(count(db, "SELECT count(*) - count(DISTINCT l.sequence) FROM robot_logs l JOIN robots r "
+                    + "ON r.id = l.robot_id WHERE r.robot_key = 'demo-robot-01'")).isZero();
+            assertThat(count(db, "SELECT count(*) FROM robot_logs l JOIN robots r ON r.id = l.robot_id "
+                    + "WHERE r.robot_key = 'demo-robot-01'"))
+                    .isEqualTo(count(db, "SELECT count(*) FROM robot_message_keys k JOIN robots r ON r.id = k.robot_id "
+                            + "WHERE r.robot_key = 'demo-robot-01'"));
+            assertThat(count(db, "SELECT count(*) FROM robots WHERE robot_key = 'demo-robot-01' AND last_seen_at IS NOT NULL "
+                    + "AND battery_percent IS NOT NULL")).isEqualTo(1);
+        }
+    }
+
+    private static long count(java.sql.Connection db, String sql) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = db.prepareStatement(sql); java.sql.ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
     void authWorksThroughTheGatewayOverJsonAndGrpcWeb() throws Exception {
         HttpResponse<String> signIn = http.send(HttpRequest.newBuilder(URI.create(gateway() + "/v1/auth:signIn"))
                 .header("content-type", "application/json")

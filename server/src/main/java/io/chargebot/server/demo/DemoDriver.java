@@ -107,6 +107,7 @@ final class DemoDriver {
             }
         }
         List<Instant> starts = new ArrayList<>();
+        List<UUID> lotsWithReservations = new ArrayList<>();
         Instant first = firstStart();
         try (PreparedStatement spots = Db.prepare(connection, "SELECT s.id, s.lot_id FROM spots s JOIN parking_lots l "
                 + "ON l.id = s.lot_id WHERE s.deleted_at IS NULL AND s.enabled AND l.open ORDER BY l.created_at, l.id, "
@@ -125,6 +126,7 @@ final class DemoDriver {
                 }
             }
             for (int i = 0; i < candidates.size(); i++) {
+                lotsWithReservations.add(candidates.get(i)[1]);
                 Instant start = first.plus(Duration.ofHours(i));
                 insert.setObject(1, user);
                 insert.setObject(2, car);
@@ -137,6 +139,18 @@ final class DemoDriver {
                 starts.add(start);
             }
             insert.executeBatch();
+        }
+        try (PreparedStatement robot = Db.prepare(connection, "INSERT INTO robots (robot_key, lot_id, display_name, "
+                + "serial_number, base_floor, base_x_meters, base_y_meters) VALUES (?, ?, ?, ?, 'B1', 0, 0) "
+                + "ON CONFLICT (robot_key) DO NOTHING")) {
+            for (int i = 0; i < lotsWithReservations.size(); i++) {
+                robot.setString(1, String.format("demo-robot-%02d", i + 1));
+                robot.setObject(2, lotsWithReservations.get(i));
+                robot.setString(3, "데모 로봇 " + (i + 1));
+                robot.setString(4, String.format("DEMO-%04d", i + 1));
+                robot.addBatch();
+            }
+            robot.executeBatch();
         }
         return starts;
     }
