@@ -34,10 +34,12 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
     private static final UUID NIL = new UUID(0, 0);
 
     private final ParkingLotRepository repository;
+    private final NearestLots nearestLots;
     private final PageTokens pageTokens;
 
-    ParkingGrpcService(ParkingLotRepository repository, PageTokens pageTokens) {
+    ParkingGrpcService(ParkingLotRepository repository, NearestLots nearestLots, PageTokens pageTokens) {
         this.repository = repository;
+        this.nearestLots = nearestLots;
         this.pageTokens = pageTokens;
     }
 
@@ -93,7 +95,7 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
             afterId = new UUID(position.getLong(), position.getLong());
         }
 
-        ParkingLotRepository.Page page = repository.nearest(latitude, longitude, radius, afterChord, afterId, pageSize);
+        ParkingLotRepository.Page page = nearestLots.nearest(latitude, longitude, radius, afterChord, afterId, pageSize);
         List<ParkingLotRepository.Lot> lots = page.lots();
         ListParkingLotsResponse.Builder response = ListParkingLotsResponse.newBuilder()
                 .setOrigin(LatLng.newBuilder().setLatitude(latitude).setLongitude(longitude));
