@@ -200,6 +200,15 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
     // --- worker ------------------------------------------------------------------------------------------
 
     private void work() {
+        try {
+            workUntilInterrupted();
+        } finally {
+            // Whatever ended this thread, nobody keeps the index current any more.
+            ready = false;
+        }
+    }
+
+    private void workUntilInterrupted() {
         List<Task> batch = new ArrayList<>();
         while (true) {
             try {
