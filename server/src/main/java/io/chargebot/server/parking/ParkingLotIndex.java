@@ -68,6 +68,7 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
 
     static final String CHANNEL = "chargebot_parking";
     private static final Logger logger = LoggerFactory.getLogger(ParkingLotIndex.class);
+    private static final long[] NO_TIMES = new long[0];
     /** Ids per {@code = ANY(?)} query. */
     private static final int CHUNK = 1_000;
 
@@ -103,6 +104,8 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
     private final boolean enabled;
     private final LinkedBlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
     private final Map<String, CompletableFuture<Void>> syncs = new ConcurrentHashMap<>();
+    /** Distinct time zone names, shared by the lots (the worker's alone). */
+    private final Map<String, String> timeZones = new HashMap<>();
     /** Every lot, open or not, by id; the worker's alone. */
     private final Map<UUID, LotTree.Entry> lots = new HashMap<>();
     private volatile Snapshot snapshot;
@@ -442,6 +445,10 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
         Map<UUID, LotTree.Availability> result = new HashMap<>(Math.max(16, usable.size() * 4 / 3));
         for (Map.Entry<UUID, Integer> lot : usable.entrySet()) {
             List<long[]> active = periods.getOrDefault(lot.getKey(), List.of());
+            if (active.isEmpty()) {
+                result.put(lot.getKey(), new LotTree.Availability(lot.getValue(), NO_TIMES, NO_TIMES));
+                continue;
+            }
             long[] starts = new long[active.size()];
             long[] ends = new long[active.size()];
             for (int i = 0; i < active.size(); i++) {
@@ -453,11 +460,13 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
         return result;
     }
 
-    private static void readLot(ResultSet rs, Map<UUID, ParkingLotRepository.Lot> rows, Map<UUID, double[]> points)
+    private void readLot(ResultSet rs, Map<UUID, ParkingLotRepository.Lot> rows, Map<UUID, double[]> points)
             throws SQLException {
         UUID id = rs.getObject(1, UUID.class);
+        // Most lots share a time zone: one String for all of them.
+        String timeZone = timeZones.computeIfAbsent(rs.getString(7), zone -> zone);
         rows.put(id, new ParkingLotRepository.Lot(id, rs.getString(2), rs.getString(3), rs.getDouble(4),
-                rs.getDouble(5), rs.getString(6), rs.getString(7), rs.getBoolean(8), instant(rs.getTimestamp(9)),
+                rs.getDouble(5), rs.getString(6), timeZone, rs.getBoolean(8), instant(rs.getTimestamp(9)),
                 instant(rs.getTimestamp(10)), 0, 0));
         points.put(id, new double[] {rs.getDouble(11), rs.getDouble(12), rs.getDouble(13)});
     }
