@@ -96,9 +96,12 @@ public final class DatabaseNotifications {
                 for (Subscriber subscriber : subscribers.values()) {
                     call(subscriber, "listening", subscriber::listening);
                 }
+                long quietSince = System.nanoTime();
                 while (!stopped) {
-                    PGNotification[] notifications = pg.getNotifications(1000);
-                    if (notifications != null) {
+                    // A short wait, so stop() is answered quickly.
+                    PGNotification[] notifications = pg.getNotifications(250);
+                    if (notifications != null && notifications.length > 0) {
+                        quietSince = System.nanoTime();
                         for (PGNotification notification : notifications) {
                             Subscriber subscriber = subscribers.get(notification.getName());
                             if (subscriber != null) {
@@ -106,11 +109,12 @@ public final class DatabaseNotifications {
                             }
                         }
                     }
-                    if (notifications == null || notifications.length == 0) {
-                        // Idle for a second: make sure the connection is still there.
+                    if (System.nanoTime() - quietSince > 1_000_000_000L) {
+                        // Nothing for a second: make sure the connection is still there.
                         if (!connection.isValid(2)) {
                             throw new SQLException("listener connection lost");
                         }
+                        quietSince = System.nanoTime();
                     }
                 }
                 // Stopping: the connection goes back to the pool, not listening any more.
