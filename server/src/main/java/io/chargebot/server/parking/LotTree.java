@@ -218,7 +218,7 @@ final class LotTree {
         Search search = new Search(ox, oy, oz, maxChord, afterChord, afterId.getMostSignificantBits(),
                 afterId.getLeastSignificantBits(), limit);
         if (nodes > 0) {
-            search.visit(0);
+            search.visit(0, search.nearestCorner(0));
         }
         return search.sorted();
     }
@@ -251,9 +251,9 @@ final class LotTree {
             this.heapChords = new double[limit];
         }
 
-        void visit(int node) {
+        /** Visits {@code node}, whose box is {@code near} from the origin at the closest. */
+        void visit(int node, double near) {
             int b = 6 * node;
-            double near = nearestCorner(b);
             if (near > maxChord || (size == limit && near > heapChords[0])) {
                 return;
             }
@@ -277,16 +277,18 @@ final class LotTree {
                 return;
             }
             int r = right[node];
-            if (nearestCorner(6 * l) <= nearestCorner(6 * r)) {
-                visit(l);
-                visit(r);
+            double nearLeft = nearestCorner(6 * l);
+            double nearRight = nearestCorner(6 * r);
+            if (nearLeft <= nearRight) {
+                visit(l, nearLeft);
+                visit(r, nearRight);
             } else {
-                visit(r);
-                visit(l);
+                visit(r, nearRight);
+                visit(l, nearLeft);
             }
         }
 
-        private double nearestCorner(int b) {
+        double nearestCorner(int b) {
             double d = gap(ox, box[b], box[b + 3]);
             double sum = d * d;
             d = gap(oy, box[b + 1], box[b + 4]);
