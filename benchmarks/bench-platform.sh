@@ -103,6 +103,11 @@ GATEWAY=$(sed -E 's/.* gateway=([^ ]+).*/\1/' <<<"$READY")
 # Reports server trouble after a run and exits with the benchmark's status.
 finish_run() {
   local rc=$1
+  # Other programs on the machine change every figure: record the load around the run in the report.
+  if [[ -n ${REPORT:-} && -f $REPORT ]]; then
+    printf '\nMachine load (`uptime`) before the runs: `%s`; after: `%s`.\n' \
+      "$(sed -E 's/.*(load average.*)/\1/' <<<"${LOAD_BEFORE:-?}")" "$(uptime | sed -E 's/.*(load average.*)/\1/')" >>"$REPORT"
+  fi
   kill -0 "$SERVER_PID" 2>/dev/null || say "WARNING: the server died during the benchmark (log: $SERVER_LOG)"
   if grep -a -q -E ' (ERROR|WARN) ' "$SERVER_LOG"; then
     say "server log warnings/errors (first 10; full log: $SERVER_LOG):"

@@ -23,6 +23,7 @@ source "$HERE/bench-platform.sh"
 REPORT=$RESULTS_DIR/auth-$(date +%F).md
 [[ -e $REPORT ]] && REPORT=$RESULTS_DIR/auth-$(date +%F-%H%M%S).md
 
+LOAD_BEFORE=$(uptime)
 set +e
 # shellcheck disable=SC2086
 java ${BENCH_JAVA_OPTS:-} -cp "$BENCH_JAR" io.chargebot.bench.AuthBenchmark \

@@ -32,6 +32,7 @@ source "$HERE/bench-platform.sh"
 REPORT=$RESULTS_DIR/parking-$(date +%F).md
 [[ -e $REPORT ]] && REPORT=$RESULTS_DIR/parking-$(date +%F-%H%M%S).md
 
+LOAD_BEFORE=$(uptime)
 set +e
 # shellcheck disable=SC2086
 java ${BENCH_JAVA_OPTS:-} -jar "$BENCH_JAR" \

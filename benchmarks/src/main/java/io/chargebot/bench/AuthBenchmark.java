@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.LongAccumulator;
  *       server RSS is sampled to show memory stays bounded.</li>
  * </ol>
  * Flags: {@code --grpc=host:port --admin-password=... --server-pid=N [--warmup=10s] [--duration=30s]
- * [--connections=4] [--results=path.md]}.
+ * [--connections=4] [--results=path.md] [--sign-in=false]}; {@code --sign-in=false} skips run c (for
+ * quick profiling of runs a and b).
  */
 public final class AuthBenchmark {
 
@@ -69,6 +70,7 @@ public final class AuthBenchmark {
         Duration warmup = Options.duration("warmup", flags.getOrDefault("warmup", "10s"));
         Duration measure = Options.duration("duration", flags.getOrDefault("duration", "30s"));
         int connections = Integer.parseInt(flags.getOrDefault("connections", "4"));
+        boolean signIn = Boolean.parseBoolean(flags.getOrDefault("sign-in", "true"));
         String[] hostPort = Clients.splitHostPort(target);
 
         List<ManagedChannel> channels = new ArrayList<>();
@@ -136,7 +138,7 @@ public final class AuthBenchmark {
                     TimeUnit.MILLISECONDS);
         }
         long rssBeforeKb = serverPid > 0 ? ProcStats.statusKb(serverPid, "VmRSS") : -1;
-        ClosedLoop.Result signInResult = run(report, "c. SignIn (argon2id), right password", SIGN_IN_CALLERS, warmup, measure,
+        ClosedLoop.Result signInResult = !signIn ? null : run(report, "c. SignIn (argon2id), right password", SIGN_IN_CALLERS, warmup, measure,
                 serverPid, throttled, (caller, done) -> auth[caller % connections].withDeadlineAfter(30, TimeUnit.SECONDS)
                         .signIn(SignInRequest.newBuilder().setLoginId(loginIds.get(caller)).setPassword(PASSWORD).build(),
                                 new Observer<SignInResponse>(done, r -> !r.getTokens().getAccessToken().isEmpty(), throttled)));
@@ -147,14 +149,16 @@ public final class AuthBenchmark {
                 .append(String.format(Locale.ROOT, "| GetMe ÷ Health/Check throughput | %.2f (%,.0f / %,.0f) | ≥ 0.6 | %s |%n",
                         ratio, meResult.throughput(), healthResult.throughput(), ratio >= 0.6 ? "met" : "**missed**"))
                 .append(String.format(Locale.ROOT, "| GetMe p99 at 32 callers | %.2f ms | reported | |%n",
-                        meResult.percentileMillis(99)))
-                .append(String.format(Locale.ROOT, "| SignIn at 200 callers: errors other than throttling | %d | 0 | %s |%n",
+                        meResult.percentileMillis(99)));
+        if (signInResult != null) {
+            report.append(String.format(Locale.ROOT, "| SignIn at 200 callers: errors other than throttling | %d | 0 | %s |%n",
                         MEASURED_OTHER.get(), MEASURED_OTHER.get() == 0 ? "met" : "**missed**"))
                 .append(String.format(Locale.ROOT, "| SignIn p99 at 200 callers | %.0f ms | reported | |%n",
                         signInResult.percentileMillis(99)))
                 .append(String.format(Locale.ROOT, "| server RSS before / peak during SignIn | %,d / %,d KiB | bounded | |%n",
                         rssBeforeKb, maxRss.get()));
-        if (signInResult.firstError() != null) {
+        }
+        if (signInResult != null && signInResult.firstError() != null) {
             report.append("\nFirst SignIn error: `").append(signInResult.firstError()).append("`\n");
         }
         System.out.println();

@@ -118,8 +118,8 @@ public final class ChargeBotServer implements AutoCloseable {
                 grpcServer.getServer().shutdownNow();
             }
             if (context.isRunning()) {
-                // Give the listener's connection back before the pool closes.
-                context.getBean(io.chargebot.server.auth.SessionCache.class).stop();
+                // Give the LISTEN connection back before the pool closes.
+                context.getBean(io.chargebot.server.db.DatabaseNotifications.class).stop();
             }
             if (context.isRunning()) {
                 context.close();

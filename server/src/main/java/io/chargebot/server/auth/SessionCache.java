@@ -1,23 +1,16 @@
 package io.chargebot.server.auth;
 
+import io.chargebot.server.db.DatabaseNotifications;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.sql.DataSource;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Remembers, for a few seconds, that a session is open, so authenticated calls need no database
@@ -26,40 +19,25 @@ import org.slf4j.LoggerFactory;
  * which drops the entry here at once and sends {@code NOTIFY chargebot_sessions} in the same
  * transaction, so every other replica drops it as soon as the change commits. While this replica is
  * not listening (database down, reconnecting), nothing is cached and every call is checked in the
- * database.
+ * database. The LISTEN connection is the server's shared one ({@link DatabaseNotifications}).
  */
 @Singleton
-public final class SessionCache {
+public final class SessionCache implements DatabaseNotifications.Subscriber {
 
     static final String CHANNEL = "chargebot_sessions";
-    private static final Logger logger = LoggerFactory.getLogger(SessionCache.class);
     private static final int MAX_ENTRIES = 100_000;
 
     /** What was checked: the session is open and belongs to this user with this role. */
     record Entry(UUID userId, Role role, long checkedAtNanos) {}
 
-    private final DataSource dataSource;
     private final long ttlNanos;
     private final Map<UUID, Entry> entries = new ConcurrentHashMap<>();
     /** Bumped on every invalidation, so a check that raced with a revocation is not cached. */
     private final AtomicLong generation = new AtomicLong();
     private volatile boolean listening;
-    private volatile boolean stopped;
-    private Thread listener;
 
-    public SessionCache(DataSource dataSource, @Value("${chargebot.auth.session-cache-ttl:5s}") Duration ttl) {
-        this.dataSource = dataSource;
+    public SessionCache(@Value("${chargebot.auth.session-cache-ttl:5s}") Duration ttl) {
         this.ttlNanos = ttl.toNanos();
-    }
-
-    @PostConstruct
-    void start() {
-        if (ttlNanos <= 0) {
-            return;
-        }
-        listener = new Thread(this::listen, "chargebot-session-listener");
-        listener.setDaemon(true);
-        listener.start();
     }
 
     /** The generation to pass to {@link #put} after checking a session in the database. */
@@ -116,64 +94,29 @@ public final class SessionCache {
     }
 
     private static void notifyOthers(Connection connection, String payload) throws SQLException {
-        try (java.sql.PreparedStatement ps = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-            ps.setString(1, CHANNEL);
-            ps.setString(2, payload);
-            ps.execute();
-        }
+        DatabaseNotifications.send(connection, CHANNEL, payload);
     }
 
-    private void listen() {
-        long backoffMillis = 100;
-        while (!stopped) {
-            try (Connection connection = dataSource.getConnection()) {
-                PGConnection pg = connection.unwrap(PGConnection.class);
-                try (Statement statement = connection.createStatement()) {
-                    statement.execute("LISTEN " + CHANNEL);
-                }
-                // Anything revoked while we were not listening is unknown: start empty.
-                invalidateLocally("all");
-                listening = true;
-                backoffMillis = 100;
-                while (!stopped) {
-                    PGNotification[] notifications = pg.getNotifications(1000);
-                    if (notifications != null) {
-                        for (PGNotification notification : notifications) {
-                            invalidateLocally(notification.getParameter());
-                        }
-                    }
-                    if (!connection.isValid(2)) {
-                        throw new SQLException("listener connection lost");
-                    }
-                }
-            } catch (SQLException | RuntimeException e) {
-                if (listening) {
-                    logger.warn("Session invalidation listener stopped ({}); checking every call in the database until it is back",
-                            e.toString());
-                }
-            } finally {
-                listening = false;
-                invalidateLocally("all");
-            }
-            if (stopped) {
-                return;
-            }
-            try {
-                Thread.sleep(backoffMillis);
-            } catch (InterruptedException e) {
-                return;
-            }
-            backoffMillis = Math.min(5_000, backoffMillis * 2);
-        }
+    @Override
+    public String channel() {
+        return CHANNEL;
     }
 
-    /** Stops listening (idempotent); from now on every call is checked in the database. */
-    @PreDestroy
-    public void stop() {
-        stopped = true;
+    @Override
+    public void listening() {
+        // Anything revoked while we were not listening is unknown: start empty.
+        invalidateLocally("all");
+        listening = ttlNanos > 0;
+    }
+
+    @Override
+    public void notified(String payload) {
+        invalidateLocally(payload);
+    }
+
+    @Override
+    public void stopped() {
         listening = false;
-        if (listener != null) {
-            listener.interrupt();
-        }
+        invalidateLocally("all");
     }
 }

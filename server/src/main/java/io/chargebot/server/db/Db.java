@@ -1,11 +1,17 @@
 package io.chargebot.server.db;
 
 import io.chargebot.server.grpc.Deadlines;
+import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Small JDBC helper over the pool: work stops when the caller's deadline passes (see
@@ -22,6 +28,19 @@ public final class Db {
     }
 
     private static final int MAX_ATTEMPTS = 5;
+    private static final Logger logger = LoggerFactory.getLogger(Db.class);
+    /** The units of work running on this thread (innermost last), each with its after-commit actions. */
+    private static final ThreadLocal<ArrayDeque<Unit>> UNITS = ThreadLocal.withInitial(ArrayDeque::new);
+
+    private static final class Unit {
+        final Connection connection;
+        @Nullable
+        List<Runnable> afterCommit;
+
+        Unit(Connection connection) {
+            this.connection = connection;
+        }
+    }
 
     private final DataSource dataSource;
 
@@ -34,7 +53,13 @@ public final class Db {
         Deadlines.checkNotExpired();
         try (Connection connection = dataSource.getConnection();
              CancelOnDeadline ignored = CancelOnDeadline.watch(connection, dataSource)) {
-            return work.run(connection);
+            Unit unit = begin(connection);
+            try {
+                return work.run(connection);
+            } finally {
+                // Auto-commit: whatever was written is committed, even if the work failed afterwards.
+                end(unit, true);
+            }
         } catch (SQLException e) {
             throw new DataAccessException(e);
         }
@@ -79,9 +104,12 @@ public final class Db {
             try (Connection connection = dataSource.getConnection();
                  CancelOnDeadline ignored = CancelOnDeadline.watch(connection, dataSource)) {
                 connection.setAutoCommit(false);
+                Unit unit = begin(connection);
+                boolean committed = false;
                 try {
                     T result = work.run(connection);
                     connection.commit();
+                    committed = true;
                     return result;
                 } catch (SQLException | RuntimeException e) {
                     rollbackQuietly(connection, e);
@@ -90,8 +118,50 @@ public final class Db {
                     }
                     throw e;
                 } finally {
+                    end(unit, committed);
                     connection.setAutoCommit(true);
                 }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code action} on this thread once the work of {@link #read}/{@link #transaction} that owns
+     * {@code connection} has committed — never if it rolls back (a retried transaction registers its
+     * actions again). For in-memory copies of database state that must show a change made through
+     * this server before the call that made it returns: dropping an entry after the commit means no
+     * concurrent reader can put back what it read before the commit (see the caches' generations).
+     * On a connection not handed out by this class, the action runs at once.
+     */
+    public static void afterCommit(Connection connection, Runnable action) {
+        for (Unit unit : UNITS.get()) {
+            if (unit.connection == connection) {
+                if (unit.afterCommit == null) {
+                    unit.afterCommit = new ArrayList<>(2);
+                }
+                unit.afterCommit.add(action);
+                return;
+            }
+        }
+        action.run();
+    }
+
+    private static Unit begin(Connection connection) {
+        Unit unit = new Unit(connection);
+        UNITS.get().addLast(unit);
+        return unit;
+    }
+
+    private static void end(Unit unit, boolean committed) {
+        UNITS.get().removeLastOccurrence(unit);
+        if (!committed || unit.afterCommit == null) {
+            return;
+        }
+        for (Runnable action : unit.afterCommit) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                logger.error("An after-commit action failed", e);
             }
         }
     }

@@ -50,12 +50,15 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
     private static final UUID NIL = new UUID(0, 0);
 
     private final ParkingLotRepository repository;
+    private final NearestLots nearestLots;
     private final PageTokens pageTokens;
     private final Geocoder geocoder;
     private final ParkingLotWriter writer;
 
-    ParkingGrpcService(ParkingLotRepository repository, PageTokens pageTokens, Geocoder geocoder, ParkingLotWriter writer) {
+    ParkingGrpcService(ParkingLotRepository repository, NearestLots nearestLots, PageTokens pageTokens, Geocoder geocoder,
+                       ParkingLotWriter writer) {
         this.repository = repository;
+        this.nearestLots = nearestLots;
         this.pageTokens = pageTokens;
         this.geocoder = geocoder;
         this.writer = writer;
@@ -123,7 +126,7 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
             longitude = place.longitude();
         }
 
-        ParkingLotRepository.Page page = repository.nearest(latitude, longitude, radius, afterChord, afterId, pageSize);
+        ParkingLotRepository.Page page = nearestLots.nearest(latitude, longitude, radius, afterChord, afterId, pageSize);
         List<ParkingLotRepository.Lot> lots = page.lots();
         ListParkingLotsResponse.Builder response = ListParkingLotsResponse.newBuilder()
                 .setOrigin(LatLng.newBuilder().setLatitude(latitude).setLongitude(longitude));

@@ -26,23 +26,25 @@ final class ParkingLotRepository {
             + "l.created_at, l.updated_at, " + freeSpotCount();
 
     // KNN: ORDER BY the chord (<->) to the origin alone lets the GiST index on earth_point return
-    // lots nearest first and stop after LIMIT; the earth_box condition bounds the scan to the radius.
-    // Ties (equal chords) come back in any order; nearest() callers order and page them by id.
+    // lots nearest first and stop after LIMIT; the box (the origin enlarged by the radius's chord)
+    // bounds the scan. Ties (equal chords) come back in any order; nearest() orders and pages them
+    // by id. The origin is the point earthPoint() computes, passed as a cube literal, so this path and
+    // the in-memory ParkingLotIndex compute bit-identical chords (and page tokens work on either).
     private static final String NEAREST_SQL =
-            "SELECT " + LOT_COLUMNS + ", l.earth_point <-> ll_to_earth(?, ?) AS chord "
+            "SELECT " + LOT_COLUMNS + ", l.earth_point <-> ?::cube AS chord "
             + "FROM parking_lots l "
-            + "WHERE l.open AND earth_box(ll_to_earth(?, ?), ?) @> l.earth_point "
-            + "AND l.earth_point <-> ll_to_earth(?, ?) <= ? "
-            + "AND (l.earth_point <-> ll_to_earth(?, ?), l.id) > (?, ?) "
-            + "ORDER BY l.earth_point <-> ll_to_earth(?, ?) "
+            + "WHERE l.open AND cube_enlarge(?::cube, ?, 3) @> l.earth_point "
+            + "AND l.earth_point <-> ?::cube <= ? "
+            + "AND (l.earth_point <-> ?::cube, l.id) > (?, ?) "
+            + "ORDER BY l.earth_point <-> ?::cube "
             + "LIMIT ?";
 
     /** Lots at exactly one chord from the origin (a tie group), by id. */
     private static final String TIED_SQL =
-            "SELECT " + LOT_COLUMNS + ", l.earth_point <-> ll_to_earth(?, ?) AS chord "
+            "SELECT " + LOT_COLUMNS + ", l.earth_point <-> ?::cube AS chord "
             + "FROM parking_lots l "
-            + "WHERE l.open AND earth_box(ll_to_earth(?, ?), ?) @> l.earth_point "
-            + "AND l.earth_point <-> ll_to_earth(?, ?) = ? AND l.id > ? "
+            + "WHERE l.open AND cube_enlarge(?::cube, ?, 3) @> l.earth_point "
+            + "AND l.earth_point <-> ?::cube = ? AND l.id > ? "
             + "ORDER BY l.id LIMIT ?";
 
     private static final String GET_SQL = "SELECT " + LOT_COLUMNS + " FROM parking_lots l WHERE l.id = ?";
@@ -79,8 +81,10 @@ final class ParkingLotRepository {
      */
     Page nearest(double latitude, double longitude, int radiusMeters, double afterChord, UUID afterId, int pageSize) {
         double maxChord = metersToChord(radiusMeters);
+        double[] point = earthPoint(latitude, longitude);
+        String origin = "(" + point[0] + ", " + point[1] + ", " + point[2] + ")";
         return db.read(connection -> {
-            List<Lot> fetched = query(connection, NEAREST_SQL, latitude, longitude, maxChord, afterChord, afterId, pageSize + 1);
+            List<Lot> fetched = query(connection, NEAREST_SQL, origin, maxChord, afterChord, afterId, pageSize + 1);
             Comparator<Lot> order = Comparator.comparingDouble(Lot::chord).thenComparing(Lot::id, ParkingLotRepository::compareAsPostgres);
             if (fetched.size() <= pageSize) {
                 fetched.sort(order);
@@ -100,30 +104,25 @@ final class ParkingLotRepository {
             }
             // ... unless the whole page is one group: then page through that group by id.
             UUID after = Double.compare(afterChord, boundary) == 0 ? afterId : new UUID(0, 0);
-            List<Lot> tied = query(connection, TIED_SQL, latitude, longitude, maxChord, boundary, after, pageSize);
+            List<Lot> tied = query(connection, TIED_SQL, origin, maxChord, boundary, after, pageSize);
             return new Page(tied, true);
         });
     }
 
-    private static List<Lot> query(Connection connection, String sql, double latitude, double longitude, double maxChord,
+    private static List<Lot> query(Connection connection, String sql, String origin, double maxChord,
                                    double chord, UUID id, int limit) throws SQLException {
         try (PreparedStatement ps = Db.prepare(connection, sql)) {
             int i = 1;
-            ps.setDouble(i++, latitude);
-            ps.setDouble(i++, longitude);
-            ps.setDouble(i++, latitude);
-            ps.setDouble(i++, longitude);
+            ps.setString(i++, origin);
+            ps.setString(i++, origin);
             ps.setDouble(i++, maxChord);
-            ps.setDouble(i++, latitude);
-            ps.setDouble(i++, longitude);
+            ps.setString(i++, origin);
             if (sql == NEAREST_SQL) {
                 ps.setDouble(i++, maxChord);
-                ps.setDouble(i++, latitude);
-                ps.setDouble(i++, longitude);
+                ps.setString(i++, origin);
                 ps.setDouble(i++, chord);
                 ps.setObject(i++, id);
-                ps.setDouble(i++, latitude);
-                ps.setDouble(i++, longitude);
+                ps.setString(i++, origin);
             } else {
                 ps.setDouble(i++, chord);
                 ps.setObject(i++, id);
@@ -147,6 +146,36 @@ final class ParkingLotRepository {
 
     /** earthdistance's sphere radius (earth()), in metres. */
     private static final double EARTH_CUBE_RADIUS = 6_378_168.0;
+
+    /**
+     * The origin's point on earthdistance's sphere, as {@code ll_to_earth} defines it (x, y, z in
+     * metres). StrictMath, so every replica computes the same bits for the same origin: a page token
+     * (chord, id) issued by one server continues correctly on any other. (PostgreSQL's own
+     * {@code ll_to_earth} uses the C library's sin/cos, which differ from Java's in the last bit for
+     * ~0.5% of inputs; lots' points are read from PostgreSQL's stored earth_point, so they agree.)
+     */
+    static double[] earthPoint(double latitude, double longitude) {
+        double lat = Math.toRadians(latitude);
+        double lng = Math.toRadians(longitude);
+        return new double[] {
+                EARTH_CUBE_RADIUS * StrictMath.cos(lat) * StrictMath.cos(lng),
+                EARTH_CUBE_RADIUS * StrictMath.cos(lat) * StrictMath.sin(lng),
+                EARTH_CUBE_RADIUS * StrictMath.sin(lat)};
+    }
+
+    /**
+     * The chord between two points exactly as the cube extension's {@code <->} (cube_distance)
+     * computes it for points — same operations in the same order, so the same bits.
+     */
+    static double chord(double ax, double ay, double az, double bx, double by, double bz) {
+        double d = ax <= bx ? bx - ax : ax - bx;
+        double sum = d * d;
+        d = ay <= by ? by - ay : ay - by;
+        sum += d * d;
+        d = az <= bz ? bz - az : az - bz;
+        sum += d * d;
+        return Math.sqrt(sum);
+    }
 
     /** Great-circle distance in metres (mean earth radius) for a chord length on earthdistance's sphere. */
     static double chordToMeters(double chord) {

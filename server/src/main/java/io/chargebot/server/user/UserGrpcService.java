@@ -90,9 +90,10 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     private final LicenseVerifier licenseVerifier;
     private final PageTokens pageTokens;
     private final AuditLog audit;
+    private final UserProfiles profiles;
 
     UserGrpcService(Db db, Users users, Passwords passwords, Sessions sessions, Verifications verifications,
-                    LicenseVerifier licenseVerifier, PageTokens pageTokens, AuditLog audit) {
+                    LicenseVerifier licenseVerifier, PageTokens pageTokens, AuditLog audit, UserProfiles profiles) {
         this.db = db;
         this.users = users;
         this.passwords = passwords;
@@ -101,14 +102,14 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
         this.licenseVerifier = licenseVerifier;
         this.pageTokens = pageTokens;
         this.audit = audit;
+        this.profiles = profiles;
     }
 
     @Override
     @Access({Role.USER, Role.ADMIN})
     public void getUser(GetUserRequest request, StreamObserver<User> observer) {
         UUID id = userOfName(request.getName(), "name", true);
-        observer.onNext(Users.toProto(db.read(connection -> users.byId(connection, id))
-                .orElseThrow(() -> ApiException.notFound(request.getName()))));
+        observer.onNext(profiles.get(id).orElseThrow(() -> ApiException.notFound(request.getName())));
         observer.onCompleted();
     }
 
@@ -202,6 +203,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
             } catch (SQLException e) {
                 throw Users.uniqueViolation(e);
             }
+            profiles.changed(connection, id);
             audit.record(connection, null, null, "user.update", "users/" + id, null,
                     Map.of("fields", String.join(",", paths)));
             return users.byId(connection, id).orElseThrow();
@@ -308,6 +310,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
                 ps.setString(9, check.provider());
                 ps.executeUpdate();
             }
+            profiles.changed(connection, id);
             audit.record(connection, null, null, "user.license_register", "users/" + id + "/driverLicense", null,
                     Map.of("result_code", check.resultCode(), "verified", String.valueOf(check.valid())));
             return readLicense(connection, id);
@@ -577,6 +580,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
             } catch (SQLException e) {
                 throw Users.uniqueViolation(e);
             }
+            profiles.changed(connection, id);
             if (finalHash != null) {
                 users.setPassword(connection, id, finalHash);
             }
@@ -626,6 +630,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
      */
     private void erase(Connection connection, UUID id) throws SQLException {
         sessions.revokeAll(connection, id, null, "account deleted");
+        profiles.changed(connection, id);
         try (PreparedStatement ps = Db.prepare(connection,
                 "UPDATE reservations SET status = 'CANCELLED', cancel_reason = 'account deleted', cancelled_by = ?, "
                 + "updated_at = now() WHERE user_id = ? AND status = 'CONFIRMED' AND lower(period) > now()")) {

@@ -45,8 +45,23 @@ public final class Users {
             + "u.updated_at, u.last_sign_in_at, EXISTS (SELECT 1 FROM driver_licenses d WHERE d.user_id = u.id AND d.verified) "
             + "AS license_verified";
 
+    private static final String BY_ID = "SELECT " + COLUMNS + " FROM users u WHERE u.id = ? AND u.deleted_at IS NULL";
+
+    private final UserProfiles profiles;
+
+    public Users(UserProfiles profiles) {
+        this.profiles = profiles;
+    }
+
     public Optional<Account> byId(Connection connection, UUID id) throws SQLException {
-        return one(connection, "SELECT " + COLUMNS + " FROM users u WHERE u.id = ? AND u.deleted_at IS NULL", id);
+        return findById(connection, id);
+    }
+
+    static Optional<Account> findById(Connection connection, UUID id) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, BY_ID)) {
+            ps.setObject(1, id);
+            return read(ps);
+        }
     }
 
     /** Locks the row for update in the caller's transaction. */
@@ -115,6 +130,7 @@ public final class Users {
         } catch (SQLException e) {
             throw uniqueViolation(e);
         }
+        profiles.changed(connection, id);
         return id;
     }
 
@@ -147,6 +163,7 @@ public final class Users {
             ps.setObject(1, id);
             ps.executeUpdate();
         }
+        profiles.changed(connection, id);
     }
 
     public void setPassword(Connection connection, UUID id, String passwordHash) throws SQLException {
@@ -156,6 +173,7 @@ public final class Users {
             ps.setObject(2, id);
             ps.executeUpdate();
         }
+        profiles.changed(connection, id);
     }
 
     /**

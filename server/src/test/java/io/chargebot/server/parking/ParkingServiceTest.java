@@ -112,6 +112,16 @@ class ParkingServiceTest {
                 hours.executeBatch();
             }
         }
+        awaitIndex();
+    }
+
+    /**
+     * Lots written straight into the database reach the server's in-memory index by NOTIFY, a few
+     * milliseconds later; searches wait for that, as a client of another replica would.
+     */
+    private static void awaitIndex() throws InterruptedException {
+        assertThat(server.context().getBean(ParkingLotIndex.class).awaitCurrent(java.time.Duration.ofSeconds(30)))
+                .as("the parking lot index caught up").isTrue();
     }
 
     @AfterAll
@@ -161,6 +171,7 @@ class ParkingServiceTest {
             }
             lot.executeBatch();
         }
+        awaitIndex();
         List<ParkingLot> all = listAll(35.1005, 129.04, 1000, 7);
         assertThat(all).extracting(l -> UUID.fromString(l.getName().substring(12))).doesNotHaveDuplicates()
                 .containsExactlyInAnyOrderElementsOf(ids);
