@@ -25,4 +25,19 @@ final class NearestLots {
         ParkingLotRepository.Page page = index.nearest(latitude, longitude, radiusMeters, afterChord, afterId, pageSize);
         return page != null ? page : repository.nearest(latitude, longitude, radiusMeters, afterChord, afterId, pageSize);
     }
+
+    /**
+     * After a write through this server: waits briefly until the index has applied it, so the writer's
+     * next search sees it (read-your-writes on one replica; other replicas follow within the NOTIFY delay).
+     * If the index does not catch up in time, searches are simply eventually current.
+     */
+    void awaitOwnWrite() {
+        try {
+            index.awaitCurrent(OWN_WRITE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final java.time.Duration OWN_WRITE_WAIT = java.time.Duration.ofSeconds(2);
 }

@@ -162,6 +162,7 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
                 "parking_lot.", violations);
         violations.throwIfAny();
         UUID id = writer.createLot(lot);
+        nearestLots.awaitOwnWrite();
         observer.onNext(lotResource(id, ResourceNames.parkingLot(id)));
         observer.onCompleted();
     }
@@ -178,6 +179,7 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
                 "parking_lot.", violations);
         violations.throwIfAny();
         writer.updateLot(id, lot, fields);
+        nearestLots.awaitOwnWrite();
         observer.onNext(lotResource(id, ResourceNames.parkingLot(id)));
         observer.onCompleted();
     }
@@ -190,7 +192,9 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
         ParkingLotInput.SpotFields spot = ParkingLotInput.spot(request.getSpot(), ParkingLotInput.SPOT_FIELDS, "spot.",
                 violations);
         violations.throwIfAny();
-        observer.onNext(spotProto(lotId, writer.createSpot(lotId, spot)));
+        Spot created = spotProto(lotId, writer.createSpot(lotId, spot));
+        nearestLots.awaitOwnWrite();
+        observer.onNext(created);
         observer.onCompleted();
     }
 
@@ -204,7 +208,9 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
         ParkingLotInput.SpotFields spot = ParkingLotInput.spot(request.getSpot(), fields == null ? List.of() : fields,
                 "spot.", violations);
         violations.throwIfAny();
-        observer.onNext(spotProto(name.lotId(), writer.updateSpot(name, spot, fields)));
+        Spot updated = spotProto(name.lotId(), writer.updateSpot(name, spot, fields));
+        nearestLots.awaitOwnWrite();
+        observer.onNext(updated);
         observer.onCompleted();
     }
 
@@ -212,6 +218,7 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
     @Access(Role.ADMIN)
     public void deleteSpot(DeleteSpotRequest request, StreamObserver<Empty> observer) {
         writer.deleteSpot(ResourceNames.parseSpot(request.getName(), "name"));
+        nearestLots.awaitOwnWrite();
         observer.onNext(Empty.getDefaultInstance());
         observer.onCompleted();
     }
