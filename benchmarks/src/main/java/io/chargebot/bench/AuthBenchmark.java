@@ -8,13 +8,11 @@ import io.chargebot.user.v1.GetUserRequest;
 import io.chargebot.user.v1.User;
 import io.chargebot.user.v1.UserServiceGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,16 +53,9 @@ public final class AuthBenchmark {
     private static final AtomicLong MEASURED_OTHER = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> flags = new ConcurrentHashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (!arg.startsWith("--") || eq < 0) {
-                throw new IllegalArgumentException("unknown argument: " + arg + " (expected: --name=value)");
-            }
-            flags.put(arg.substring(2, eq), arg.substring(eq + 1));
-        }
-        String target = required(flags, "grpc");
-        String adminPassword = required(flags, "admin-password");
+        Map<String, String> flags = BenchArgs.flags(args);
+        String target = BenchArgs.required(flags, "grpc");
+        String adminPassword = BenchArgs.required(flags, "admin-password");
         long serverPid = Long.parseLong(flags.getOrDefault("server-pid", "-1"));
         Duration warmup = Options.duration("warmup", flags.getOrDefault("warmup", "10s"));
         Duration measure = Options.duration("duration", flags.getOrDefault("duration", "30s"));
@@ -82,7 +72,7 @@ public final class AuthBenchmark {
         String adminToken = AuthServiceGrpc.newBlockingStub(setup).signIn(SignInRequest.newBuilder()
                 .setLoginId("admin").setPassword(adminPassword).build()).getTokens().getAccessToken();
         UserServiceGrpc.UserServiceBlockingStub admin = UserServiceGrpc.newBlockingStub(setup)
-                .withInterceptors(bearer(adminToken));
+                .withInterceptors(BenchArgs.bearer(adminToken));
         System.out.println("creating " + SIGN_IN_CALLERS + " accounts ...");
         List<String> loginIds = new ArrayList<>();
         for (int i = 0; i < SIGN_IN_CALLERS; i++) {
@@ -102,7 +92,7 @@ public final class AuthBenchmark {
         for (int i = 0; i < READ_CALLERS; i++) {
             String token = AuthServiceGrpc.newBlockingStub(setup).signIn(SignInRequest.newBuilder()
                     .setLoginId(loginIds.get(i)).setPassword(PASSWORD).build()).getTokens().getAccessToken();
-            meStubs[i] = UserServiceGrpc.newStub(channels.get(i % connections)).withInterceptors(bearer(token));
+            meStubs[i] = UserServiceGrpc.newStub(channels.get(i % connections)).withInterceptors(BenchArgs.bearer(token));
         }
         HealthGrpc.HealthStub[] health = new HealthGrpc.HealthStub[connections];
         AuthServiceGrpc.AuthServiceStub[] auth = new AuthServiceGrpc.AuthServiceStub[connections];
@@ -243,19 +233,7 @@ public final class AuthBenchmark {
         }
     }
 
-    private static io.grpc.ClientInterceptor bearer(String token) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        return MetadataUtils.newAttachHeadersInterceptor(headers);
-    }
 
-    private static String required(Map<String, String> flags, String name) {
-        String value = flags.get(name);
-        if (value == null || value.isEmpty()) {
-            throw new IllegalArgumentException("--" + name + " is required");
-        }
-        return value;
-    }
 
     private AuthBenchmark() {}
 }

@@ -16,13 +16,11 @@ import io.chargebot.reservation.v1.GetAvailabilityRequest;
 import io.chargebot.reservation.v1.Reservation;
 import io.chargebot.reservation.v1.ReservationServiceGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +38,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -87,16 +84,9 @@ public final class ReservationBenchmark {
     private record Driver(ReservationServiceGrpc.ReservationServiceStub stub, List<String> cars) {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> flags = new ConcurrentHashMap<>();
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (!arg.startsWith("--") || eq < 0) {
-                throw new IllegalArgumentException("unknown argument: " + arg + " (expected: --name=value)");
-            }
-            flags.put(arg.substring(2, eq), arg.substring(eq + 1));
-        }
-        String target = required(flags, "grpc");
-        String databaseUrl = required(flags, "database-url");
+        Map<String, String> flags = BenchArgs.flags(args);
+        String target = BenchArgs.required(flags, "grpc");
+        String databaseUrl = BenchArgs.required(flags, "database-url");
         long serverPid = Long.parseLong(flags.getOrDefault("server-pid", "-1"));
         Duration warmup = Options.duration("warmup", flags.getOrDefault("warmup", "5s"));
         Duration measure = Options.duration("duration", flags.getOrDefault("duration", "30s"));
@@ -124,14 +114,14 @@ public final class ReservationBenchmark {
             ManagedChannel channel = channels.get(i % connections);
             String token = signUp(channel, databaseUrl, i);
             tokens.add(token);
-            CarServiceGrpc.CarServiceBlockingStub cars = CarServiceGrpc.newBlockingStub(channel).withInterceptors(bearer(token));
+            CarServiceGrpc.CarServiceBlockingStub cars = CarServiceGrpc.newBlockingStub(channel).withInterceptors(BenchArgs.bearer(token));
             List<String> names = new ArrayList<>();
             for (int c = 0; c < CARS_PER_DRIVER; c++) {
                 names.add(cars.createCar(CreateCarRequest.newBuilder().setCar(Car.newBuilder()
                         .setPlate(String.format("%d가%04d", 10 + i, 1000 + c)).setConnectorType(ConnectorType.CONNECTOR_TYPE_DC_COMBO1))
                         .build()).getName());
             }
-            drivers.add(new Driver(ReservationServiceGrpc.newStub(channel).withInterceptors(bearer(token)), names));
+            drivers.add(new Driver(ReservationServiceGrpc.newStub(channel).withInterceptors(BenchArgs.bearer(token)), names));
         }
         HealthGrpc.HealthStub[] health = new HealthGrpc.HealthStub[connections];
         for (int i = 0; i < connections; i++) {
@@ -198,7 +188,7 @@ public final class ReservationBenchmark {
 
         ReservationServiceGrpc.ReservationServiceStub[] availabilityStubs = new ReservationServiceGrpc.ReservationServiceStub[CALLERS];
         for (int i = 0; i < CALLERS; i++) {
-            availabilityStubs[i] = ReservationServiceGrpc.newStub(channels.get(i % connections)).withInterceptors(bearer(tokens.get(i)));
+            availabilityStubs[i] = ReservationServiceGrpc.newStub(channels.get(i % connections)).withInterceptors(BenchArgs.bearer(tokens.get(i)));
         }
         ClosedLoop.Result availabilityResult = run(report, "d. GetAvailability (lot, day)", warmup, measure, serverPid, null,
                 (caller, done) -> {
@@ -474,19 +464,7 @@ public final class ReservationBenchmark {
         }
     }
 
-    private static io.grpc.ClientInterceptor bearer(String token) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        return MetadataUtils.newAttachHeadersInterceptor(headers);
-    }
 
-    private static String required(Map<String, String> flags, String name) {
-        String value = flags.get(name);
-        if (value == null || value.isEmpty()) {
-            throw new IllegalArgumentException("--" + name + " is required");
-        }
-        return value;
-    }
 
     private ReservationBenchmark() {}
 }
