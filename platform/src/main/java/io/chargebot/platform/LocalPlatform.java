@@ -286,6 +286,18 @@ public final class LocalPlatform implements AutoCloseable {
     }
 
     public static void main(String[] args) {
+        // JNA (used by the embedded broker's system probe) unpacks its native library into a shared
+        // cache directory and deletes "stale" files there at start; another JVM doing the same at that
+        // moment can break it. Each platform process gets its own directory unless one is configured.
+        if (System.getProperty("jna.tmpdir") == null) {
+            try {
+                java.nio.file.Path jnaDir = java.nio.file.Files.createTempDirectory("chargebot-jna-");
+                jnaDir.toFile().deleteOnExit();
+                System.setProperty("jna.tmpdir", jnaDir.toString());
+            } catch (java.io.IOException e) {
+                // Keep JNA's default directory.
+            }
+        }
         Options options;
         try {
             options = Options.parse(args, System.getenv());
