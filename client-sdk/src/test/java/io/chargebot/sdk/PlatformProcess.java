@@ -51,6 +51,18 @@ final class PlatformProcess implements AutoCloseable {
      * server's configuration reads system properties), and waits for its READY line.
      */
     static PlatformProcess start(String... jvmOptions) throws IOException {
+        return start(false, jvmOptions);
+    }
+
+    /**
+     * Like {@link #start(String...)}, but always on a fresh embedded PostgreSQL (DATABASE_URL is not
+     * passed on): for tests that choose the initial admin's password, which only a new database takes.
+     */
+    static PlatformProcess startOnFreshDatabase(String... jvmOptions) throws IOException {
+        return start(true, jvmOptions);
+    }
+
+    private static PlatformProcess start(boolean freshDatabase, String... jvmOptions) throws IOException {
         String jarProperty = System.getProperty("chargebot.platform.jar");
         if (jarProperty == null) {
             fail("System property chargebot.platform.jar is not set (the surefire configuration of client-sdk sets it)");
@@ -66,9 +78,11 @@ final class PlatformProcess implements AutoCloseable {
         command.add(java);
         command.addAll(Arrays.asList(jvmOptions));
         command.addAll(Arrays.asList("-jar", jar.toString(), "--grpc-port=0", "--gateway-port=0"));
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (freshDatabase) {
+            builder.environment().remove("DATABASE_URL");
+        }
+        Process process = builder.start();
         PlatformProcess platform = new PlatformProcess(process);
         CompletableFuture<Matcher> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> platform.readOutput(ready), "platform-output");

@@ -57,7 +57,7 @@ class ReservationEndToEndTest {
 
     @BeforeAll
     static void startPlatformAndSignUp() throws Exception {
-        platform = PlatformProcess.start("-Dchargebot.admin.password=" + ADMIN_PASSWORD);
+        platform = PlatformProcess.startOnFreshDatabase("-Dchargebot.admin.password=" + ADMIN_PASSWORD);
         alice = platform.clientBuilder("ReservationEndToEndTest-alice").build();
         bob = platform.clientBuilder("ReservationEndToEndTest-bob").build();
         admin = platform.clientBuilder("ReservationEndToEndTest-admin").build();
