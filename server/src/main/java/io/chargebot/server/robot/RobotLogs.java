@@ -91,7 +91,8 @@ final class RobotLogs {
         String query = "ListRobotLogs:" + key + ':' + request.getStartTime() + ':' + request.getEndTime() + ':' + kinds + ':'
                 + descending;
         // Position: resolved end (an unset end_time means "now" when the first page was read), then the last entry.
-        Instant resolvedEnd = end != null ? end : clock.instant();
+        // The range is [start, end): without an end, entries stamped "now" itself (same clock reading) belong in it.
+        Instant resolvedEnd = end != null ? end : clock.instant().plus(java.time.Duration.ofNanos(1_000));
         Instant afterTime = null;
         long afterSeq = 0;
         String afterCid = "";
