@@ -80,7 +80,7 @@ final class DevOutbox {
         String url = platform.postgresUrl();
         Properties props = new Properties();
         props.setProperty("user", "postgres");
-        String env = System.getenv("DATABASE_URL");
+        String env = platform.usesEnvironmentDatabase() ? System.getenv("DATABASE_URL") : null;
         if (env != null && !env.isBlank()) {
             env = env.trim();
             if (env.startsWith("jdbc:")) {

@@ -42,6 +42,13 @@ final class PlatformProcess implements AutoCloseable {
     }
 
     /** Starts the platform and waits for its READY line; fails the test if it does not come. */
+    /** Whether the platform was given the test's DATABASE_URL (else it runs its embedded PostgreSQL). */
+    private boolean environmentDatabase;
+
+    boolean usesEnvironmentDatabase() {
+        return environmentDatabase;
+    }
+
     static PlatformProcess start() throws IOException {
         return start(new String[0]);
     }
@@ -84,6 +91,7 @@ final class PlatformProcess implements AutoCloseable {
         }
         Process process = builder.start();
         PlatformProcess platform = new PlatformProcess(process);
+        platform.environmentDatabase = !freshDatabase;
         CompletableFuture<Matcher> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> platform.readOutput(ready), "platform-output");
         reader.setDaemon(true);
