@@ -102,6 +102,12 @@ public final class ApiException extends RuntimeException {
                 "the database is unavailable; retry later", List.of(), Map.of(), Duration.ofSeconds(1));
     }
 
+    /** UNAVAILABLE / SERVICE_UNAVAILABLE: this server cannot take the request now (e.g. shutting down); retry with backoff. */
+    public static ApiException unavailable(String why) {
+        return new ApiException(Status.Code.UNAVAILABLE, ErrorReason.SERVICE_UNAVAILABLE, why, List.of(), Map.of(),
+                Duration.ofSeconds(1));
+    }
+
     public Status.Code code() {
         return code;
     }

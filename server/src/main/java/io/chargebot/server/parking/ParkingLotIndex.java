@@ -54,7 +54,10 @@ import org.slf4j.LoggerFactory;
  * independent of their code.
  *
  * <p><b>Free-spot counts are exact, with the NOTIFY staleness only.</b> Each lot keeps its usable
- * spot count and the [start, end) periods of its active reservations; the count is evaluated at the
+ * spot count and the [start, end) periods of its active reservations that end after now and start
+ * within the next {@link #HORIZON_MINUTES} (a full reload every {@link #REFRESH_EVERY} brings in the
+ * ones that came within reach; reservations further ahead are not announced by the trigger at all,
+ * which spares the index a re-read of the lot for most bookings); the count is evaluated at the
  * moment of the search, so reservations starting or ending need no update. A write is reflected as
  * soon as its notification is applied — typically a few milliseconds after commit, up to the time of
  * a full reload (about a second for 100,000 lots) after a bulk change.
@@ -72,6 +75,13 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
     /** Ids per {@code = ANY(?)} query. */
     private static final int CHUNK = 1_000;
 
+    /**
+     * Only reservations starting within this many minutes are loaded; every {@link #REFRESH_EVERY} a full
+     * reload brings in those that came within reach. The trigger (V12) announces reservations within 3
+     * hours, more than horizon + refresh interval, so none falls between the two.
+     */
+    static final int HORIZON_MINUTES = 120;
+    static final Duration REFRESH_EVERY = Duration.ofMinutes(30);
     private static final String LOT_COLUMNS = "id, display_name, address, latitude, longitude, image_uri, time_zone, open, "
             + "created_at, updated_at, cube_ll_coord(earth_point, 1), cube_ll_coord(earth_point, 2), "
             + "cube_ll_coord(earth_point, 3)";
@@ -79,7 +89,8 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
     private static final String ACTIVE_RESERVATIONS = "SELECT s.lot_id, "
             + "(extract(epoch FROM lower(r.period)) * 1000000)::bigint, (extract(epoch FROM upper(r.period)) * 1000000)::bigint "
             + "FROM reservations r JOIN spots s ON s.id = r.spot_id "
-            + "WHERE s.enabled AND s.deleted_at IS NULL AND r.status IN ('CONFIRMED', 'IN_PROGRESS') AND upper(r.period) > now()";
+            + "WHERE s.enabled AND s.deleted_at IS NULL AND r.status IN ('CONFIRMED', 'IN_PROGRESS') AND upper(r.period) > now() "
+            + "AND lower(r.period) < now() + interval '" + HORIZON_MINUTES + " minutes'";
 
     /** What the worker does next, in order. */
     private sealed interface Task permits Change, Reload, Sync {}
@@ -114,6 +125,8 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
     /** Bumped whenever listening starts or stops; a reload only makes the index ready for its own epoch. */
     private volatile long epoch;
     private final Thread worker;
+    /** When the worker reloads next on its own ({@link System#nanoTime()}); the worker's alone. */
+    private long nextRefresh = System.nanoTime() + REFRESH_EVERY.toNanos();
 
     ParkingLotIndex(DataSource dataSource, Clock clock,
                     @Value("${chargebot.parking.index.enabled:true}") boolean enabled) {
@@ -215,7 +228,10 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
         List<Task> batch = new ArrayList<>();
         while (true) {
             try {
-                batch.add(tasks.take());
+                long wait = nextRefresh - System.nanoTime();
+                Task next = wait > 0 ? tasks.poll(wait, TimeUnit.NANOSECONDS) : null;
+                // Time for the periodic reload that loads the reservations that came within the horizon.
+                batch.add(next != null ? next : new Reload(-1));
             } catch (InterruptedException e) {
                 return;
             }
@@ -291,6 +307,7 @@ final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
     /** Reads every lot, spot count and active reservation in one consistent snapshot and rebuilds the tree. */
     private void reloadAll() throws SQLException {
         long started = System.nanoTime();
+        nextRefresh = started + REFRESH_EVERY.toNanos();
         Map<UUID, ParkingLotRepository.Lot> rows = new HashMap<>();
         Map<UUID, double[]> points = new HashMap<>();
         Map<UUID, LotTree.Availability> available;

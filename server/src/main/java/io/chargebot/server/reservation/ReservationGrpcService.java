@@ -72,9 +72,12 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
     private final PageTokens pageTokens;
     private final AuditLog audit;
     private final Clock clock;
+    private final BookingWriter writer;
 
-    ReservationGrpcService(Db db, Reservations reservations, PageTokens pageTokens, AuditLog audit, Clock clock) {
+    ReservationGrpcService(Db db, Reservations reservations, PageTokens pageTokens, AuditLog audit, Clock clock,
+                           BookingWriter writer) {
         this.db = db;
+        this.writer = writer;
         this.reservations = reservations;
         this.pageTokens = pageTokens;
         this.audit = audit;
@@ -127,25 +130,72 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
         v.check(facts.spotUsable(), "spot", "is out of service");
         v.throwIfAny();
 
+        BookingWriter.Outcome outcome = writer.write(new BookingWriter.Booking(caller, carId, spot.spotId(), spot.lotId(),
+                window.start(), window.end(), requestId.isEmpty() ? null : requestId, now));
         Reservations.Row booked;
+        if (outcome.written()) {
+            booked = written(outcome.id(), outcome.plate(), caller, carId, spot, facts, window, now);
+        } else if (outcome.retryAlone()) {
+            booked = bookAlone(caller, carId, spot, facts, window, requestId, now);
+        } else {
+            booked = explainNotWritten(caller, carId, spot, facts, window, requestId, now);
+        }
+        observer.onNext(Reservations.toProto(booked));
+        observer.onCompleted();
+    }
+
+    /**
+     * The batch skipped this booking: an active reservation overlaps (of the spot or the car — maybe
+     * this request's own earlier attempt), its request id was used, or the car or spot cannot be
+     * booked. Finds out which; if nothing explains it any more (the overlapping reservation was
+     * cancelled meanwhile), books it alone.
+     */
+    private Reservations.Row explainNotWritten(UUID caller, UUID carId, ResourceNames.SpotName spot,
+                                               Reservations.SpotFacts facts, BookingWindow window, String requestId,
+                                               Instant now) {
+        Reservations.Conflicts found = db.read(connection -> reservations.conflicts(connection, spot.spotId(), carId, null,
+                window.start(), window.end(), caller, requestId.isEmpty() ? null : requestId));
+        if (found.sameRequest() != null) {
+            // A retry of a booking that succeeded overlaps its own first attempt: answer with that one.
+            Reservations.Row earlier = db.read(connection -> reservations.byId(connection, found.sameRequest(), now, false))
+                    .orElseThrow();
+            requireSameRequest(earlier, carId, spot, window);
+            return earlier;
+        }
+        if (!found.conflicts().isEmpty()) {
+            throw conflict(found.conflicts(), facts.zone());
+        }
+        return bookAlone(caller, carId, spot, facts, window, requestId, now);
+    }
+
+    /** Books in one statement of its own, turning each way it can fail into the caller's answer. */
+    private Reservations.Row bookAlone(UUID caller, UUID carId, ResourceNames.SpotName spot, Reservations.SpotFacts facts,
+                                       BookingWindow window, String requestId, Instant now) {
         try {
-            // One statement, atomic on its own: no transaction round trips around it.
-            booked = db.statement(connection -> book(connection, caller, carId, spot, facts, window, requestId, now));
+            return db.statement(connection -> book(connection, caller, carId, spot, facts, window, requestId, now));
         } catch (DuplicateRequest e) {
-            booked = db.read(connection -> byRequestId(connection, caller, requestId, now)).orElseThrow();
-            requireSameRequest(booked, carId, spot, window);
+            Reservations.Row earlier = db.read(connection -> byRequestId(connection, caller, requestId, now)).orElseThrow();
+            requireSameRequest(earlier, carId, spot, window);
+            return earlier;
         } catch (Overlap e) {
             Reservations.Conflicts found = db.read(connection -> reservations.conflicts(connection, spot.spotId(),
                     carId, null, window.start(), window.end(), caller, requestId.isEmpty() ? null : requestId));
             if (found.sameRequest() == null) {
                 throw conflict(found.conflicts(), facts.zone());
             }
-            // A retry of a booking that succeeded overlaps its own first attempt: answer with that one.
-            booked = db.read(connection -> reservations.byId(connection, found.sameRequest(), now, false)).orElseThrow();
-            requireSameRequest(booked, carId, spot, window);
+            Reservations.Row earlier = db.read(connection -> reservations.byId(connection, found.sameRequest(), now, false))
+                    .orElseThrow();
+            requireSameRequest(earlier, carId, spot, window);
+            return earlier;
         }
-        observer.onNext(Reservations.toProto(booked));
-        observer.onCompleted();
+    }
+
+    /** The reply for a booking the writer wrote, equal to what a later read returns. */
+    private static Reservations.Row written(UUID id, String plate, UUID caller, UUID carId, ResourceNames.SpotName spot,
+                                            Reservations.SpotFacts facts, BookingWindow window, Instant now) {
+        return new Reservations.Row(id, caller, carId, spot.spotId(), spot.lotId(), plate, window.start(), window.end(),
+                "CONFIRMED", null, null, null, null, null, 0, null, null, false, null, now, now, facts.zone(), facts.lotName(),
+                facts.floor(), facts.code(), null);
     }
 
     /**
@@ -181,9 +231,7 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             ps.setTimestamp(i, Timestamp.from(now));
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
-                    return new Reservations.Row(rs.getObject(1, UUID.class), caller, carId, spot.spotId(), spot.lotId(),
-                            rs.getString(2), window.start(), window.end(), "CONFIRMED", null, null, null, null, null, 0, null,
-                            null, false, null, now, now, facts.zone(), facts.lotName(), facts.floor(), facts.code(), null);
+                    return written(rs.getObject(1, UUID.class), rs.getString(2), caller, carId, spot, facts, window, now);
                 }
             }
         } catch (SQLException e) {

@@ -230,7 +230,7 @@ class ParkingLotIndexTest {
                 + userId + "', '" + car + "', '" + spots[0] + "', '" + lot + "', '99가9999', tstzrange(now() - interval '5 minutes', now() + interval '1 hour'))");
         UUID later = UUID.randomUUID();
         sql("INSERT INTO reservations (id, user_id, car_id, spot_id, lot_id, plate_normalized, period) VALUES ('" + later + "', '"
-                + userId + "', '" + car + "', '" + spots[1] + "', '" + lot + "', '99가9999', tstzrange(now() + interval '2 hours', now() + interval '3 hours'))");
+                + userId + "', '" + car + "', '" + spots[1] + "', '" + lot + "', '99가9999', tstzrange(now() + interval '5 hours', now() + interval '6 hours'))");
         awaitIndex();
         assertThat(freeSpots(lat, lng)).isEqualTo(2);
 
@@ -243,6 +243,7 @@ class ParkingLotIndexTest {
         awaitIndex();
         assertThat(freeSpots(lat, lng)).isEqualTo(2);
 
+        // Moved from far ahead (never announced, never loaded) to now.
         sql("UPDATE reservations SET period = tstzrange(now() - interval '1 minute', now() + interval '1 hour') WHERE id = '" + later + "'");
         sql("UPDATE spots SET deleted_at = now(), enabled = true WHERE id = '" + spots[2] + "'");
         awaitIndex();

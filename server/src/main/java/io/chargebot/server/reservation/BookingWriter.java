@@ -1,0 +1,309 @@
+package io.chargebot.server.reservation;
+
+import io.chargebot.server.db.Db;
+import io.chargebot.server.error.ApiException;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit for bookings: concurrent CreateReservation calls are written together, as one
+ * {@code INSERT … SELECT … ON CONFLICT DO NOTHING} statement per batch, by one writer thread.
+ *
+ * <p><b>Why.</b> A booking is one small row, but as its own statement it pays a commit (WAL flush),
+ * a round trip, planning and executor start-up; under load PostgreSQL spends most of its time on
+ * those, not on the row. Writing the bookings that arrived while the previous batch was being
+ * written costs one commit for all of them, so throughput grows with load while an idle server
+ * still writes each booking at once (a batch of one, no timer).
+ *
+ * <p><b>Same guarantees.</b> The exclusion constraints still decide every overlap:
+ * {@code ON CONFLICT DO NOTHING} (no arbiter named) treats every unique index and exclusion
+ * constraint as an arbiter and skips a row that conflicts with a committed row <em>or with an
+ * earlier row of the same batch</em>, so bookings in one batch are served in arrival order and two
+ * overlapping ones never both succeed. A skipped row is reported as {@link Outcome#notWritten} and
+ * the caller finds out why (overlap, same request id, car or spot gone) as before. The car and the
+ * spot are still read {@code FOR KEY SHARE} in the same statement. With one writer per server there
+ * is one batch in flight per server, so batches of one server never wait on each other; batches of
+ * different servers can, and PostgreSQL's deadlock detection plus {@link Db#statement}'s retries
+ * resolve the rare cross-server cycle.
+ *
+ * <p><b>Failures.</b> If a batch fails as a whole for a reason other than a retryable conflict (a
+ * check constraint on one row, say), every booking of it is answered with
+ * {@link Outcome#alone()}, and its caller writes it on its own, so one bad row cannot fail the others.
+ * A caller whose deadline passes while its booking waits is answered DEADLINE_EXCEEDED and its
+ * booking is left out of the next batch; once a batch has started, the booking commits or not with
+ * it, and a retry with the same request id returns it.
+ */
+@Singleton
+final class BookingWriter {
+
+    private static final Logger logger = LoggerFactory.getLogger(BookingWriter.class);
+
+    /** A booking as the batch statement needs it; times on PostgreSQL's microsecond grid. */
+    record Booking(UUID userId, UUID carId, UUID spotId, UUID lotId, Instant start, Instant end,
+                   @Nullable String requestId, Instant now) {}
+
+    /** What happened to one booking of a batch. */
+    record Outcome(@Nullable UUID id, @Nullable String plate, boolean retryAlone) {
+        static final Outcome NOT_WRITTEN = new Outcome(null, null, false);
+        static final Outcome ALONE = new Outcome(null, null, true);
+
+        /** Written: the reservation's id and the car's normalised plate. */
+        static Outcome written(UUID id, String plate) {
+            return new Outcome(id, plate, false);
+        }
+
+        /** Not written: it conflicts with an active reservation or a request id, or car/spot are not bookable. */
+        static Outcome notWritten() {
+            return NOT_WRITTEN;
+        }
+
+        /** The batch failed as a whole: write this booking on its own. */
+        static Outcome alone() {
+            return ALONE;
+        }
+
+        boolean written() {
+            return id != null;
+        }
+    }
+
+    private static final class Pending {
+        final Booking booking;
+        final CompletableFuture<Outcome> result = new CompletableFuture<>();
+        /** Set once, by the writer taking the booking into a batch or by the caller giving up on it. */
+        final AtomicBoolean taken = new AtomicBoolean();
+
+        Pending(Booking booking) {
+            this.booking = booking;
+        }
+    }
+
+    /**
+     * Microseconds since the epoch → timestamptz, exactly (no floating point on the way). Inputs are
+     * arrays, one element per booking, so the statement text (and its plan) is the same for every
+     * batch size.
+     */
+    private static final String MICROS = "(timestamptz 'epoch' + %s * interval '1 microsecond')";
+    static final String BATCH = "WITH input AS (SELECT * FROM unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], "
+            + "?::bigint[], ?::bigint[], ?::text[], ?::bigint[]) AS i (ord, user_id, car_id, spot_id, lot_id, start_us, end_us, "
+            + "request_id, now_us)), "
+            + "car AS (SELECT c.id, c.user_id, c.plate_normalized FROM cars c "
+            + "WHERE c.id IN (SELECT car_id FROM input) AND c.deleted_at IS NULL FOR KEY SHARE), "
+            + "spot AS (SELECT s.id, s.lot_id FROM spots s JOIN parking_lots l ON l.id = s.lot_id "
+            + "WHERE s.id IN (SELECT spot_id FROM input) AND s.deleted_at IS NULL AND s.enabled AND l.open FOR KEY SHARE OF s) "
+            + "INSERT INTO reservations (user_id, car_id, spot_id, lot_id, plate_normalized, period, request_id, created_at, updated_at) "
+            + "SELECT i.user_id, i.car_id, i.spot_id, i.lot_id, car.plate_normalized, "
+            + "tstzrange(" + MICROS.formatted("i.start_us") + ", " + MICROS.formatted("i.end_us") + "), i.request_id, "
+            + MICROS.formatted("i.now_us") + ", " + MICROS.formatted("i.now_us") + " "
+            + "FROM input i JOIN car ON car.id = i.car_id AND car.user_id = i.user_id "
+            + "JOIN spot ON spot.id = i.spot_id AND spot.lot_id = i.lot_id ORDER BY i.ord "
+            + "ON CONFLICT DO NOTHING "
+            + "RETURNING id, user_id, car_id, spot_id, lower(period), upper(period), request_id, plate_normalized";
+
+    private final Db db;
+    private final int maxBatch;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private volatile boolean closed;
+
+    BookingWriter(Db db, @Value("${chargebot.reservation.max-batch:64}") int maxBatch) {
+        if (maxBatch < 1 || maxBatch > 1_000) {
+            throw new IllegalArgumentException("chargebot.reservation.max-batch must be 1..1000, not " + maxBatch);
+        }
+        this.db = db;
+        this.maxBatch = maxBatch;
+        this.writer = new Thread(this::run, "chargebot-booking-writer");
+        this.writer.setDaemon(true);
+        this.writer.start();
+    }
+
+    /**
+     * Writes {@code booking} with whatever else is waiting and tells what happened to it. Waits at
+     * most until the current call's deadline.
+     */
+    Outcome write(Booking booking) {
+        if (closed) {
+            throw ApiException.unavailable("the server is shutting down");
+        }
+        Pending pending = new Pending(booking);
+        queue.add(pending);
+        Deadline deadline = Context.current().getDeadline();
+        try {
+            return deadline == null ? pending.result.get()
+                    : pending.result.get(Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (pending.taken.compareAndSet(false, true)) {
+                throw ApiException.deadlineExceeded();
+            }
+            // The writer took it just now: its batch is short, wait for the answer.
+            return pending.result.join();
+        } catch (InterruptedException e) {
+            pending.taken.set(true);
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(maxBatch);
+        while (!closed) {
+            try {
+                Pending first = queue.poll(1, TimeUnit.SECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                // Claim each booking; one whose caller gave up is not written.
+                batch.removeIf(p -> !p.taken.compareAndSet(false, true));
+                if (!batch.isEmpty()) {
+                    writeBatch(batch);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException | Error e) {
+                logger.error("The booking writer failed a batch of {}; its callers write their bookings alone", batch.size(), e);
+                batch.forEach(p -> p.result.complete(Outcome.alone()));
+            } finally {
+                batch.clear();
+            }
+        }
+        Pending left;
+        while ((left = queue.poll()) != null) {
+            left.result.completeExceptionally(ApiException.unavailable("the server is shutting down"));
+        }
+    }
+
+    private void writeBatch(List<Pending> batch) {
+        List<Outcome> outcomes = writeTogether(batch.stream().map(p -> p.booking).toList());
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result.complete(outcomes.get(i));
+        }
+    }
+
+    /** Writes {@code bookings} as one batch, in their order, and tells what happened to each. */
+    List<Outcome> writeTogether(List<Booking> bookings) {
+        List<Row> written;
+        try {
+            written = db.statement(connection -> insert(connection, bookings));
+        } catch (RuntimeException e) {
+            // One bad row (or a broken connection) fails the statement; the callers find out alone.
+            logger.debug("A booking batch of {} failed; writing its bookings alone", bookings.size(), e);
+            return java.util.Collections.nCopies(bookings.size(), Outcome.alone());
+        }
+        Outcome[] outcomes = new Outcome[bookings.size()];
+        for (Row row : written) {
+            for (int i = 0; i < bookings.size(); i++) {
+                if (outcomes[i] == null && row.matches(bookings.get(i))) {
+                    outcomes[i] = Outcome.written(row.id, row.plate);
+                    break;
+                }
+            }
+        }
+        for (int i = 0; i < outcomes.length; i++) {
+            if (outcomes[i] == null) {
+                outcomes[i] = Outcome.notWritten();
+            }
+        }
+        return List.of(outcomes);
+    }
+
+    /** A written row, to find the booking it came from. */
+    private record Row(UUID id, UUID userId, UUID carId, UUID spotId, Instant start, Instant end,
+                       @Nullable String requestId, String plate) {
+        boolean matches(Booking b) {
+            return userId.equals(b.userId()) && carId.equals(b.carId()) && spotId.equals(b.spotId())
+                    && start.equals(b.start()) && end.equals(b.end()) && Objects.equals(requestId, b.requestId());
+        }
+    }
+
+    private static List<Row> insert(Connection connection, List<Booking> batch) throws SQLException {
+        int n = batch.size();
+        Integer[] ord = new Integer[n];
+        UUID[] users = new UUID[n];
+        UUID[] cars = new UUID[n];
+        UUID[] spots = new UUID[n];
+        UUID[] lots = new UUID[n];
+        Long[] starts = new Long[n];
+        Long[] ends = new Long[n];
+        String[] requestIds = new String[n];
+        Long[] nows = new Long[n];
+        for (int i = 0; i < n; i++) {
+            Booking b = batch.get(i);
+            ord[i] = i;
+            users[i] = b.userId();
+            cars[i] = b.carId();
+            spots[i] = b.spotId();
+            lots[i] = b.lotId();
+            starts[i] = micros(b.start());
+            ends[i] = micros(b.end());
+            requestIds[i] = b.requestId();
+            nows[i] = micros(b.now());
+        }
+        List<Row> rows = new ArrayList<>(n);
+        try (PreparedStatement ps = Db.prepare(connection, BATCH)) {
+            ps.setArray(1, connection.createArrayOf("int4", ord));
+            ps.setArray(2, connection.createArrayOf("uuid", users));
+            ps.setArray(3, connection.createArrayOf("uuid", cars));
+            ps.setArray(4, connection.createArrayOf("uuid", spots));
+            ps.setArray(5, connection.createArrayOf("uuid", lots));
+            ps.setArray(6, connection.createArrayOf("int8", starts));
+            ps.setArray(7, connection.createArrayOf("int8", ends));
+            ps.setArray(8, connection.createArrayOf("text", requestIds));
+            ps.setArray(9, connection.createArrayOf("int8", nows));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new Row(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
+                            rs.getObject(4, UUID.class), instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)),
+                            rs.getString(7), rs.getString(8)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp.toInstant();
+    }
+
+    /** {@code instant} in microseconds since the epoch; bookings are on a 30-minute grid, {@code now} is truncated. */
+    private static long micros(Instant instant) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+
+    /** Stops taking bookings; the batch being written completes, the ones still waiting get UNAVAILABLE. */
+    @PreDestroy
+    void close() throws InterruptedException {
+        closed = true;
+        writer.join(5_000);
+    }
+}
