@@ -33,3 +33,29 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- Opening hours belong to the lot: a change of them announces the lot (reservation/LotFactsCache.java
+-- keeps a lot's hours for bookings). Admin writes also touch the lot row; this covers every writer.
+CREATE FUNCTION chargebot_parking_hours_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM chargebot_parking_notify('lot', ARRAY(SELECT DISTINCT lot_id FROM new_rows));
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM chargebot_parking_notify('lot', ARRAY(SELECT lot_id FROM new_rows UNION SELECT lot_id FROM old_rows));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM chargebot_parking_notify('lot', ARRAY(SELECT DISTINCT lot_id FROM old_rows));
+    ELSE
+        PERFORM pg_notify('chargebot_parking', 'reload');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER parking_lot_hours_insert AFTER INSERT ON parking_lot_hours
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION chargebot_parking_hours_changed();
+CREATE TRIGGER parking_lot_hours_update AFTER UPDATE ON parking_lot_hours
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION chargebot_parking_hours_changed();
+CREATE TRIGGER parking_lot_hours_delete AFTER DELETE ON parking_lot_hours
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION chargebot_parking_hours_changed();
+CREATE TRIGGER parking_lot_hours_truncate AFTER TRUNCATE ON parking_lot_hours
+    FOR EACH STATEMENT EXECUTE FUNCTION chargebot_parking_hours_changed();

@@ -46,12 +46,15 @@ public final class DatabaseNotifications {
         void stopped();
     }
 
+    /** Lots, spots and near reservations changed (triggers of V6 and V12): {@code lot:<id>}, {@code free:<id>}, {@code reload}. */
+    public static final String PARKING_CHANNEL = "chargebot_parking";
     private static final Logger logger = LoggerFactory.getLogger(DatabaseNotifications.class);
     /** How the listening connection shows in pg_stat_activity while it listens. */
     static final String APPLICATION_NAME = "chargebot-server notifications";
 
     private final DataSource dataSource;
-    private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
+    /** Subscribers by channel; several may share one channel. */
+    private final Map<String, List<Subscriber>> subscribers = new LinkedHashMap<>();
     private volatile boolean stopped;
     private Thread thread;
 
@@ -61,9 +64,7 @@ public final class DatabaseNotifications {
             if (!subscriber.channel().matches("[a-z_][a-z0-9_]*")) {
                 throw new IllegalArgumentException("not a channel name: " + subscriber.channel());
             }
-            if (this.subscribers.put(subscriber.channel(), subscriber) != null) {
-                throw new IllegalArgumentException("two subscribers of channel " + subscriber.channel());
-            }
+            this.subscribers.computeIfAbsent(subscriber.channel(), channel -> new java.util.ArrayList<>()).add(subscriber);
         }
     }
 
@@ -93,8 +94,8 @@ public final class DatabaseNotifications {
                 }
                 listening = true;
                 backoffMillis = 100;
-                for (Subscriber subscriber : subscribers.values()) {
-                    call(subscriber, "listening", subscriber::listening);
+                for (List<Subscriber> ofChannel : subscribers.values()) {
+                    ofChannel.forEach(subscriber -> call(subscriber, "listening", subscriber::listening));
                 }
                 long quietSince = System.nanoTime();
                 while (!stopped) {
@@ -103,8 +104,7 @@ public final class DatabaseNotifications {
                     if (notifications != null && notifications.length > 0) {
                         quietSince = System.nanoTime();
                         for (PGNotification notification : notifications) {
-                            Subscriber subscriber = subscribers.get(notification.getName());
-                            if (subscriber != null) {
+                            for (Subscriber subscriber : subscribers.getOrDefault(notification.getName(), List.of())) {
                                 call(subscriber, "notified", () -> subscriber.notified(notification.getParameter()));
                             }
                         }
@@ -137,8 +137,8 @@ public final class DatabaseNotifications {
                 close(connection);
                 if (listening) {
                     listening = false;
-                    for (Subscriber subscriber : subscribers.values()) {
-                        call(subscriber, "stopped", subscriber::stopped);
+                    for (List<Subscriber> ofChannel : subscribers.values()) {
+                        ofChannel.forEach(subscriber -> call(subscriber, "stopped", subscriber::stopped));
                     }
                 }
             }

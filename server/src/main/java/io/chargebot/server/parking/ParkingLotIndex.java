@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
 @Singleton
 final class ParkingLotIndex implements DatabaseNotifications.Subscriber {
 
-    static final String CHANNEL = "chargebot_parking";
+    static final String CHANNEL = DatabaseNotifications.PARKING_CHANNEL;
     private static final Logger logger = LoggerFactory.getLogger(ParkingLotIndex.class);
     private static final long[] NO_TIMES = new long[0];
     /** Ids per {@code = ANY(?)} query. */

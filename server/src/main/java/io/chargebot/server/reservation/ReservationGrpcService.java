@@ -73,11 +73,13 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
     private final AuditLog audit;
     private final Clock clock;
     private final BookingWriter writer;
+    private final LotFactsCache lotFacts;
 
     ReservationGrpcService(Db db, Reservations reservations, PageTokens pageTokens, AuditLog audit, Clock clock,
-                           BookingWriter writer) {
+                           BookingWriter writer, LotFactsCache lotFacts) {
         this.db = db;
         this.writer = writer;
+        this.lotFacts = lotFacts;
         this.reservations = reservations;
         this.pageTokens = pageTokens;
         this.audit = audit;
@@ -121,7 +123,7 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             checkWindowShape(request, v);
             v.throwIfAny();
         }
-        Reservations.SpotFacts facts = db.read(connection -> reservations.spotFacts(connection, spot.lotId(), spot.spotId()))
+        Reservations.SpotFacts facts = lotFacts.spot(spot.lotId(), spot.spotId())
                 .orElseThrow(() -> ApiException.notFound(request.getSpot()));
         BookingWindow window = BookingWindow.resolve(request.getLocalDate(), request.getLocalStartTime(),
                 request.hasLocalEndTime() ? request.getLocalEndTime() : null, request.getDurationMinutes(),

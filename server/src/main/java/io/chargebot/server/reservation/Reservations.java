@@ -175,6 +175,33 @@ public final class Reservations {
     }
 
     /**
+     * Every spot (not deleted) of a lot with the lot's facts, in one round trip; empty when the lot
+     * has no such spot. What {@link LotFactsCache} keeps.
+     */
+    public Optional<Map<UUID, SpotFacts>> lotSpotFacts(Connection connection, UUID lotId) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, "SELECT s.id, s.enabled, l.open, l.time_zone, l.display_name, "
+                + "s.floor, s.code, h.hours FROM parking_lots l, LATERAL (SELECT " + PACKED_HOURS + " AS hours) h, spots s "
+                + "WHERE l.id = ? AND s.lot_id = l.id AND s.deleted_at IS NULL")) {
+            ps.setObject(1, lotId);
+            try (ResultSet rs = ps.executeQuery()) {
+                Map<UUID, SpotFacts> spots = new java.util.HashMap<>();
+                Map<DayOfWeek, BookingWindow.Hours> hours = null;
+                ZoneId zone = null;
+                while (rs.next()) {
+                    if (hours == null) {
+                        hours = java.util.Collections.unmodifiableMap(unpackHours(rs.getArray(8)));
+                        zone = ZoneId.of(rs.getString(4));
+                    }
+                    UUID spotId = rs.getObject(1, UUID.class);
+                    spots.put(spotId, new SpotFacts(spotId, lotId, rs.getBoolean(2), rs.getBoolean(3), zone, hours,
+                            rs.getString(5), rs.getString(6), rs.getString(7)));
+                }
+                return spots.isEmpty() ? Optional.empty() : Optional.of(Map.copyOf(spots));
+            }
+        }
+    }
+
+    /**
      * A scalar subquery giving lot {@code l}'s opening hours in one value: per weekday
      * {@code day * 10^8 + open * 10^4 + close}; read it with {@link #unpackHours}.
      */
