@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Group commit for bookings: concurrent CreateReservation calls are written together, as one
- * {@code INSERT … SELECT … ON CONFLICT DO NOTHING} statement per batch, by one writer thread.
+ * {@code INSERT … SELECT … ON CONFLICT DO NOTHING} statement per batch, by a few writer threads, each
+ * for its share of the spots.
  *
  * <p><b>Why.</b> A booking is one small row, but as its own statement it pays a commit (WAL flush),
  * a round trip, planning and executor start-up; under load PostgreSQL spends most of its time on
@@ -44,10 +45,14 @@ import org.slf4j.LoggerFactory;
  * earlier row of the same batch</em>, so bookings in one batch are served in arrival order and two
  * overlapping ones never both succeed. A skipped row is reported as {@link Outcome#notWritten} and
  * the caller finds out why (overlap, same request id, car or spot gone) as before. The car and the
- * spot are still read {@code FOR KEY SHARE} in the same statement. With one writer per server there
- * is one batch in flight per server, so batches of one server never wait on each other; batches of
- * different servers can, and PostgreSQL's deadlock detection plus {@link Db#statement}'s retries
- * resolve the rare cross-server cycle.
+ * spot are still read {@code FOR KEY SHARE} in the same statement.
+ *
+ * <p><b>Writers.</b> One batch is one PostgreSQL backend, one core: a few writers
+ * ({@code chargebot.reservation.writers}, default 2) use the others. Each spot belongs to one writer,
+ * so concurrent batches of one server never race for a spot's windows (two batches waiting on each
+ * other's rows of two spots would be a deadlock that PostgreSQL breaks only after a second); they
+ * can still meet on a car booked at two spots at once, or across servers, and PostgreSQL's deadlock
+ * detection plus {@link Db#statement}'s retries resolve such a rare cycle.
  *
  * <p><b>Failures.</b> If a batch fails as a whole for a reason other than a retryable conflict (a
  * check constraint on one row, say), every booking of it is answered with
@@ -125,19 +130,28 @@ final class BookingWriter {
 
     private final Db db;
     private final int maxBatch;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Thread writer;
+    private final List<LinkedBlockingQueue<Pending>> queues = new ArrayList<>();
+    private final List<Thread> writers = new ArrayList<>();
     private volatile boolean closed;
 
-    BookingWriter(Db db, @Value("${chargebot.reservation.max-batch:64}") int maxBatch) {
+    BookingWriter(Db db, @Value("${chargebot.reservation.max-batch:64}") int maxBatch,
+                  @Value("${chargebot.reservation.writers:2}") int writerCount) {
         if (maxBatch < 1 || maxBatch > 1_000) {
             throw new IllegalArgumentException("chargebot.reservation.max-batch must be 1..1000, not " + maxBatch);
         }
+        if (writerCount < 1 || writerCount > 64) {
+            throw new IllegalArgumentException("chargebot.reservation.writers must be 1..64, not " + writerCount);
+        }
         this.db = db;
         this.maxBatch = maxBatch;
-        this.writer = new Thread(this::run, "chargebot-booking-writer");
-        this.writer.setDaemon(true);
-        this.writer.start();
+        for (int i = 0; i < writerCount; i++) {
+            LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+            Thread writer = new Thread(() -> run(queue), "chargebot-booking-writer-" + i);
+            writer.setDaemon(true);
+            queues.add(queue);
+            writers.add(writer);
+            writer.start();
+        }
     }
 
     /**
@@ -149,7 +163,7 @@ final class BookingWriter {
             throw ApiException.unavailable("the server is shutting down");
         }
         Pending pending = new Pending(booking);
-        queue.add(pending);
+        queues.get(Math.floorMod(booking.spotId().hashCode(), queues.size())).add(pending);
         Deadline deadline = Context.current().getDeadline();
         try {
             return deadline == null ? pending.result.get()
@@ -172,7 +186,7 @@ final class BookingWriter {
         }
     }
 
-    private void run() {
+    private void run(LinkedBlockingQueue<Pending> queue) {
         List<Pending> batch = new ArrayList<>(maxBatch);
         while (!closed) {
             try {
@@ -304,6 +318,8 @@ final class BookingWriter {
     @PreDestroy
     void close() throws InterruptedException {
         closed = true;
-        writer.join(5_000);
+        for (Thread writer : writers) {
+            writer.join(5_000);
+        }
     }
 }
