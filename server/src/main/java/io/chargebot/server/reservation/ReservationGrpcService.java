@@ -28,6 +28,8 @@ import io.chargebot.server.grpc.PageSizes;
 import io.chargebot.server.grpc.PageTokens;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.grpc.ResourceNames;
+import io.chargebot.server.notification.Notifications;
+import io.chargebot.user.v1.NotificationType;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
@@ -72,12 +74,15 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
     private final PageTokens pageTokens;
     private final AuditLog audit;
     private final Clock clock;
+    private final Notifications notifications;
 
-    ReservationGrpcService(Db db, Reservations reservations, PageTokens pageTokens, AuditLog audit, Clock clock) {
+    ReservationGrpcService(Db db, Reservations reservations, PageTokens pageTokens, AuditLog audit, Clock clock,
+                           Notifications notifications) {
         this.db = db;
         this.reservations = reservations;
         this.pageTokens = pageTokens;
         this.audit = audit;
+        this.notifications = notifications;
         this.clock = clock;
     }
 
@@ -491,7 +496,9 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
                 throw new ApiException(Status.Code.FAILED_PRECONDITION, ErrorReason.FAILED_PRECONDITION,
                         "the reservation has started; it can no longer be cancelled");
             }
-            return cancel(connection, current, caller, reason.isEmpty() ? null : reason, now);
+            Reservations.Row cancelled = cancel(connection, current, caller, reason.isEmpty() ? null : reason, now);
+            notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_RESERVATION_CANCELLED, id, null, Map.of());
+            return cancelled;
         });
         observer.onNext(Reservations.toProto(row));
         observer.onCompleted();
@@ -522,6 +529,8 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             audit.record(connection, null, null, "reservation.admin_cancel", current.name(), reason,
                     Map.of("user", ResourceNames.name(ResourceNames.USERS, current.userId()),
                             "previous_status", current.status()));
+            notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_RESERVATION_FORCE_CANCELLED, id, null,
+                    Map.of("reason", reason));
             return cancelled;
         });
         observer.onNext(Reservations.toProto(row));
