@@ -303,19 +303,26 @@ public final class NotificationDispatcher implements DatabaseNotifications.Subsc
         });
     }
 
-    /** Each live row's devices not yet served: the captured tokens, or the user's devices now. */
+    /**
+     * Each live row's devices not yet served: the captured tokens, or the user's devices now. Rows
+     * whose lease this dispatcher no longer holds (it stalled past the lease and another replica
+     * took them) get none, so they are not sent from here again.
+     */
     private List<Target> targets(List<Claimed> live) {
         Map<UUID, Claimed> byId = new LinkedHashMap<>();
         live.forEach(row -> byId.put(row.id(), row));
         return db.read(connection -> {
             List<Target> targets = new ArrayList<>();
-            try (PreparedStatement ps = Db.prepare(connection, "SELECT o.id, t.token FROM notification_outbox o "
+            try (PreparedStatement ps = Db.prepare(connection, "SELECT o.id, t.token "
+                    + "FROM unnest(?::uuid[], ?::uuid[]) AS held (id, claim_token) "
+                    + "JOIN notification_outbox o ON o.id = held.id AND o.claim_token = held.claim_token "
                     + "CROSS JOIN LATERAL (SELECT unnest(o.tokens) AS token WHERE o.tokens IS NOT NULL "
                     + "UNION ALL SELECT d.fcm_token FROM devices d WHERE o.tokens IS NULL AND d.user_id = o.user_id) t "
-                    + "WHERE o.id = ANY (?) AND NOT EXISTS (SELECT 1 FROM notification_deliveries nd "
+                    + "WHERE NOT EXISTS (SELECT 1 FROM notification_deliveries nd "
                     + "WHERE nd.notification_id = o.id AND nd.token_hash = sha256(convert_to(t.token, 'UTF8'))) "
                     + "ORDER BY o.id")) {
                 ps.setArray(1, connection.createArrayOf("uuid", byId.keySet().toArray()));
+                ps.setArray(2, connection.createArrayOf("uuid", live.stream().map(Claimed::claimToken).toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         targets.add(new Target(byId.get(rs.getObject(1, UUID.class)), rs.getString(2)));
