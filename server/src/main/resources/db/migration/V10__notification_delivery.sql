@@ -11,8 +11,9 @@ ALTER TABLE notification_outbox
     -- transaction (ACCOUNT_DELETED); NULL means "the user's devices when it is sent".
     ADD COLUMN tokens            text[],
     -- The dispatcher's lease: set when a replica claims the row (next_attempt_at then holds the lease
-    -- expiry); results are written only by the holder of this token.
+    -- expiry); results are written only by the holder of this token, which clears it.
     ADD COLUMN claim_token       uuid,
+    -- The replica that claimed the row last (kept after the attempt, for operators).
     ADD COLUMN claimed_by        text    CHECK (length(claimed_by) <= 200),
     -- Devices that accepted the notification (rows in notification_deliveries).
     ADD COLUMN delivered_devices integer NOT NULL DEFAULT 0 CHECK (delivered_devices >= 0);

@@ -279,7 +279,7 @@ public final class NotificationDispatcher implements DatabaseNotifications.Subsc
             try (PreparedStatement ps = Db.prepare(connection, "UPDATE notification_outbox SET status = ?, "
                     + "next_attempt_at = coalesce(?, next_attempt_at), last_error = ?, "
                     + "sent_at = CASE WHEN ? = 'SENT' THEN ? ELSE sent_at END, delivered_devices = delivered_devices + ?, "
-                    + "claim_token = NULL, claimed_by = NULL WHERE id = ? AND claim_token = ?")) {
+                    + "claim_token = NULL WHERE id = ? AND claim_token = ?")) {
                 for (Map.Entry<UUID, Outcome> entry : outcomes.entrySet()) {
                     Outcome outcome = entry.getValue();
                     ps.setString(1, outcome.status());
