@@ -17,6 +17,8 @@ ALTER TABLE notification_outbox
     ADD COLUMN claimed_by        text    CHECK (length(claimed_by) <= 200),
     -- Devices that accepted the notification (rows in notification_deliveries).
     ADD COLUMN delivered_devices integer NOT NULL DEFAULT 0 CHECK (delivered_devices >= 0);
+-- Existing rows got a random key above; from now on every writer must name one.
+ALTER TABLE notification_outbox ALTER COLUMN idempotency_key DROP DEFAULT;
 ALTER TABLE notification_outbox ADD CONSTRAINT notification_outbox_idempotency_key UNIQUE (idempotency_key);
 ALTER TABLE notification_outbox ADD CONSTRAINT notification_outbox_title_length CHECK (length(title) <= 100);
 ALTER TABLE notification_outbox ADD CONSTRAINT notification_outbox_body_length CHECK (length(body) <= 1000);

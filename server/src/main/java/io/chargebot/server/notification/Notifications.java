@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.UUID;
 
@@ -171,8 +172,9 @@ public final class Notifications {
                 + "ON CONFLICT (idempotency_key) DO NOTHING";
     }
 
+    /** The event time, at PostgreSQL's precision (a rounded-up instant would not be due yet). */
     private Timestamp now() {
-        return Timestamp.from(clock.instant());
+        return Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS));
     }
 
     /** A SQL string literal of a catalogue constant. */

@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +38,9 @@ public final class ReservationReminders {
         this.settings = requireNonNull(settings, "settings");
     }
 
-    /** Enqueues the reminders and no-shows due at {@code now}; returns how many rows were inserted. */
-    public int run(Instant now) {
+    /** Enqueues the reminders and no-shows due at {@code when}; returns how many rows were inserted. */
+    public int run(Instant when) {
+        Instant now = when.truncatedTo(ChronoUnit.MICROS);
         Timestamp at = Timestamp.from(now);
         String reminders = notifications.insertForReservations(NotificationType.NOTIFICATION_TYPE_RESERVATION_REMINDER,
                 "(SELECT " + Notifications.RESERVATION_COLUMNS + " FROM reservations WHERE status = 'CONFIRMED' "

@@ -413,13 +413,19 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     @Access({Role.USER, Role.ADMIN})
     public void listNotifications(ListNotificationsRequest request, StreamObserver<ListNotificationsResponse> observer) {
         Principal caller = Principal.require();
-        if (!caller.isAdmin() && !request.getParent().equals("users/me")
-                && !request.getParent().equals("users/" + caller.userId())) {
-            // Whether or not the account exists: listing another account's notifications is for admins.
-            throw new ApiException(Status.Code.PERMISSION_DENIED, ErrorReason.PERMISSION_DENIED,
-                    "only an ADMIN may list another account's notifications");
+        String parent = request.getParent();
+        if (!parent.equals("users/me")) {
+            if (!parent.startsWith("users/")) {
+                throw ApiException.invalid("parent", "must be users/me or users/{uuid}");
+            }
+            UUID named = ResourceNames.parseId(parent.substring("users/".length()), "parent", "users/me or users/{uuid}");
+            if (!caller.isAdmin() && !named.equals(caller.userId())) {
+                // Whether or not the account exists: listing another account's notifications is for admins.
+                throw new ApiException(Status.Code.PERMISSION_DENIED, ErrorReason.PERMISSION_DENIED,
+                        "only an ADMIN may list another account's notifications");
+            }
         }
-        UUID id = userOfName(request.getParent(), "parent", true);
+        UUID id = userOfName(parent, "parent", true);
         Violations v = new Violations();
         List<String> states = new ArrayList<>();
         for (NotificationState state : request.getStatesList()) {

@@ -438,6 +438,8 @@ class NotificationDeliveryTest {
                 .setParent("users/" + UUID.randomUUID()).build()), Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED");
         assertInvalid(() -> admin.listNotifications(ListNotificationsRequest.newBuilder().setParent("users/not-a-uuid").build()),
                 "parent");
+        assertInvalid(() -> other.users().listNotifications(ListNotificationsRequest.newBuilder().setParent("cars/x").build()),
+                "parent");
         assertInvalid(() -> admin.listNotifications(ListNotificationsRequest.newBuilder().setParent("users/" + driver.id())
                 .addStatesValue(99).build()), "states");
         assertInvalid(() -> admin.listNotifications(ListNotificationsRequest.newBuilder().setParent("users/" + driver.id())
