@@ -1,6 +1,7 @@
 # Shared by the run-*-benchmark.sh scripts (sourced, not run): builds what is missing, creates a
 # fresh database (or uses BENCH_DATABASE_URL), starts the platform jar against it, waits for its
-# READY line and sets GRPC, GATEWAY, SERVER_PID, START_MS and DATABASE_URL; on exit it stops the
+# READY line and sets GRPC, GATEWAY, SERVER_PID, START_MS and DATABASE_URL (with BENCH_START_SERVER=0
+# only the build and DATABASE_URL, for a benchmark that starts its own servers); on exit it stops the
 # server and drops the database. finish_run checks the server afterwards.
 # The caller sets: HERE (the benchmarks directory), BENCH_NAME, BENCH_DEFAULT_DB and SERVER_ENV
 # (an array of NAME=value for the server, may be empty).
@@ -75,30 +76,32 @@ else
   DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB_NAME"
 fi
 
-# --- server ------------------------------------------------------------------------------------------
-SERVER_LOG=$WORK_DIR/server.log
-say "starting the platform: java ${SERVER_JAVA_OPTS:-} -jar $(basename "$PLATFORM_JAR") --grpc-port=0 --gateway-port=0 --no-demo-data"
-START_NS=$(date +%s%N)
-# shellcheck disable=SC2086
-env "${SERVER_ENV[@]}" DATABASE_URL="$DATABASE_URL" java ${SERVER_JAVA_OPTS:-} -jar "$PLATFORM_JAR" \
-  --grpc-port=0 --gateway-port=0 --no-demo-data >"$SERVER_LOG" 2>&1 &
-SERVER_PID=$!
+# --- server (BENCH_START_SERVER=0: the benchmark starts its own servers) ----------------------------
+if [[ ${BENCH_START_SERVER:-1} == 1 ]]; then
+  SERVER_LOG=$WORK_DIR/server.log
+  say "starting the platform: java ${SERVER_JAVA_OPTS:-} -jar $(basename "$PLATFORM_JAR") --grpc-port=0 --gateway-port=0 --no-demo-data"
+  START_NS=$(date +%s%N)
+  # shellcheck disable=SC2086
+  env "${SERVER_ENV[@]}" DATABASE_URL="$DATABASE_URL" java ${SERVER_JAVA_OPTS:-} -jar "$PLATFORM_JAR" \
+    --grpc-port=0 --gateway-port=0 --no-demo-data >"$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!
 
-READY=
-for _ in $(seq 1 12000); do   # 10 ms steps, 120 s at most
-  if READY=$(grep -m1 -a '^CHARGEBOT READY ' "$SERVER_LOG" 2>/dev/null); then
-    break
-  fi
-  kill -0 "$SERVER_PID" 2>/dev/null || { tail -50 "$SERVER_LOG" >&2; die "the server exited during start"; }
-  sleep 0.01
-done
-READY_NS=$(date +%s%N)
-[[ -n $READY ]] || { tail -50 "$SERVER_LOG" >&2; die "no READY line within 120 s"; }
-START_MS=$(( (READY_NS - START_NS) / 1000000 ))
-say "server ready in ${START_MS} ms (pid $SERVER_PID): $READY"
+  READY=
+  for _ in $(seq 1 12000); do   # 10 ms steps, 120 s at most
+    if READY=$(grep -m1 -a '^CHARGEBOT READY ' "$SERVER_LOG" 2>/dev/null); then
+      break
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { tail -50 "$SERVER_LOG" >&2; die "the server exited during start"; }
+    sleep 0.01
+  done
+  READY_NS=$(date +%s%N)
+  [[ -n $READY ]] || { tail -50 "$SERVER_LOG" >&2; die "no READY line within 120 s"; }
+  START_MS=$(( (READY_NS - START_NS) / 1000000 ))
+  say "server ready in ${START_MS} ms (pid $SERVER_PID): $READY"
 
-GRPC=$(sed -E 's/.* grpc=([^ ]+).*/\1/' <<<"$READY")
-GATEWAY=$(sed -E 's/.* gateway=([^ ]+).*/\1/' <<<"$READY")
+  GRPC=$(sed -E 's/.* grpc=([^ ]+).*/\1/' <<<"$READY")
+  GATEWAY=$(sed -E 's/.* gateway=([^ ]+).*/\1/' <<<"$READY")
+fi
 
 # Reports server trouble after a run and exits with the benchmark's status.
 finish_run() {
@@ -107,6 +110,10 @@ finish_run() {
   if [[ -n ${REPORT:-} && -f $REPORT ]]; then
     printf '\nMachine load (`uptime`) before the runs: `%s`; after: `%s`.\n' \
       "$(sed -E 's/.*(load average.*)/\1/' <<<"${LOAD_BEFORE:-?}")" "$(uptime | sed -E 's/.*(load average.*)/\1/')" >>"$REPORT"
+  fi
+  if [[ -z $SERVER_PID ]]; then
+    [[ $rc == 0 ]] || say "benchmark exited with $rc"
+    exit "$rc"
   fi
   kill -0 "$SERVER_PID" 2>/dev/null || say "WARNING: the server died during the benchmark (log: $SERVER_LOG)"
   if grep -a -q -E ' (ERROR|WARN) ' "$SERVER_LOG"; then

@@ -11,6 +11,9 @@ import io.chargebot.user.v1.DevicePlatform;
 import io.chargebot.user.v1.DriverLicense;
 import io.chargebot.user.v1.GetDriverLicenseRequest;
 import io.chargebot.user.v1.GetUserRequest;
+import io.chargebot.user.v1.ListNotificationsRequest;
+import io.chargebot.user.v1.ListNotificationsResponse;
+import io.chargebot.user.v1.NotificationState;
 import io.chargebot.user.v1.RegisterDeviceRequest;
 import io.chargebot.user.v1.RegisterDriverLicenseRequest;
 import io.chargebot.user.v1.UnregisterDeviceRequest;
@@ -226,6 +229,41 @@ public final class UserClient {
         requireNonNull(name, "name");
         try {
             stub.unregisterDevice(UnregisterDeviceRequest.newBuilder().setName(name).build());
+        } catch (StatusRuntimeException e) {
+            throw ErrorMapper.map(e);
+        }
+    }
+
+    /**
+     * The signed-in user's recent notifications, newest first, each with its delivery state.
+     *
+     * @param pageSize 0..100; 0 means 20
+     * @param pageToken {@code next_page_token} of the previous page, or {@code null} for the first
+     */
+    public ListNotificationsResponse listNotifications(int pageSize, @Nullable String pageToken) {
+        return listNotifications(ME, pageSize, pageToken);
+    }
+
+    /**
+     * An account's recent notifications, newest first, optionally only those in {@code states}.
+     * Naming another account than {@code users/me} needs the ADMIN role (PERMISSION_DENIED otherwise).
+     *
+     * @param parent "users/me" or "users/{user_id}"
+     * @param pageSize 0..100; 0 means 20
+     * @param pageToken {@code next_page_token} of the previous page, or {@code null} for the first
+     * @param states only notifications in these states; none means all
+     */
+    public ListNotificationsResponse listNotifications(String parent, int pageSize, @Nullable String pageToken,
+                                                       NotificationState... states) {
+        ListNotificationsRequest.Builder request = ListNotificationsRequest.newBuilder()
+                .setParent(requireNonNull(parent, "parent"))
+                .setPageSize(pageSize)
+                .addAllStates(Arrays.asList(states));
+        if (pageToken != null) {
+            request.setPageToken(pageToken);
+        }
+        try {
+            return stub.listNotifications(request.build());
         } catch (StatusRuntimeException e) {
             throw ErrorMapper.map(e);
         }

@@ -21,6 +21,10 @@ import io.chargebot.user.v1.Device;
 import io.chargebot.user.v1.DevicePlatform;
 import io.chargebot.user.v1.DriverLicense;
 import io.chargebot.user.v1.JoinPath;
+import io.chargebot.user.v1.ListNotificationsRequest;
+import io.chargebot.user.v1.ListNotificationsResponse;
+import io.chargebot.user.v1.Notification;
+import io.chargebot.user.v1.NotificationState;
 import io.chargebot.user.v1.RegisterDriverLicenseRequest;
 import io.chargebot.user.v1.UnregisterDeviceRequest;
 import io.chargebot.user.v1.UpdateUserRequest;
@@ -230,6 +234,24 @@ class AuthClientTest {
         assertThat(users.requests.get(4)).isEqualTo(
                 UnregisterDeviceRequest.newBuilder().setName("users/42/devices/d1").build());
         assertThat(users.authorizations).containsOnly("Bearer access-1");
+    }
+
+    @Test
+    void listNotificationsOfTheCallerAndOfAnotherAccount() {
+        client.auth().signIn("minji", "pw-long-enough");
+        users.onListNotifications = r -> ListNotificationsResponse.newBuilder()
+                .addNotifications(Notification.newBuilder().setName(r.getParent() + "/notifications/n1")
+                        .setState(NotificationState.NOTIFICATION_STATE_SENT))
+                .setNextPageToken("next").build();
+
+        ListNotificationsResponse mine = client.users().listNotifications(0, null);
+        client.users().listNotifications("users/42", 10, "next", NotificationState.NOTIFICATION_STATE_FAILED);
+
+        assertThat(mine.getNotifications(0).getName()).isEqualTo("users/me/notifications/n1");
+        assertThat(mine.getNextPageToken()).isEqualTo("next");
+        assertThat(users.requests.get(0)).isEqualTo(ListNotificationsRequest.newBuilder().setParent("users/me").build());
+        assertThat(users.requests.get(1)).isEqualTo(ListNotificationsRequest.newBuilder().setParent("users/42")
+                .setPageSize(10).setPageToken("next").addStates(NotificationState.NOTIFICATION_STATE_FAILED).build());
     }
 
     @Test

@@ -9,6 +9,8 @@ import io.chargebot.user.v1.GetDriverLicenseRequest;
 import io.chargebot.user.v1.GetUserRequest;
 import io.chargebot.user.v1.RegisterDeviceRequest;
 import io.chargebot.user.v1.RegisterDriverLicenseRequest;
+import io.chargebot.user.v1.ListNotificationsRequest;
+import io.chargebot.user.v1.ListNotificationsResponse;
 import io.chargebot.user.v1.UnregisterDeviceRequest;
 import io.chargebot.user.v1.UpdateUserRequest;
 import io.chargebot.user.v1.User;
@@ -45,6 +47,8 @@ final class FakeUserService extends UserServiceGrpc.UserServiceImplBase {
     volatile Function<RegisterDeviceRequest, Device> onRegisterDevice =
             r -> r.getDevice().toBuilder().setName("users/42/devices/d1").build();
     volatile Function<UnregisterDeviceRequest, Empty> onUnregisterDevice = r -> Empty.getDefaultInstance();
+    volatile Function<ListNotificationsRequest, ListNotificationsResponse> onListNotifications =
+            r -> ListNotificationsResponse.getDefaultInstance();
 
     final AtomicInteger calls = new AtomicInteger();
     /** The deadline of each call as the server saw it. */
@@ -110,5 +114,10 @@ final class FakeUserService extends UserServiceGrpc.UserServiceImplBase {
     @Override
     public void unregisterDevice(UnregisterDeviceRequest request, StreamObserver<Empty> out) {
         answer(onUnregisterDevice, request, out);
+    }
+
+    @Override
+    public void listNotifications(ListNotificationsRequest request, StreamObserver<ListNotificationsResponse> out) {
+        answer(onListNotifications, request, out);
     }
 }

@@ -246,6 +246,7 @@ public final class LocalPlatform implements AutoCloseable {
                     + (robots.simulator() != null ? String.join(", ", robots.simulator().robotIds()) : "none")
                     + "   (robot bridge \"local-platform\" -> RobotService/Connect)");
         }
+        out.println("  Push notifications          local adapter, recorded not sent: SELECT * FROM dev_outbox_messages WHERE channel = 'PUSH'");
         out.println();
         out.println("Try it:");
         out.println("  curl '" + gatewayUrl + "/v1/parkingLots?location.latitude=37.5665&location.longitude=126.978&pageSize=3'");

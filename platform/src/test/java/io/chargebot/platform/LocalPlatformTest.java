@@ -81,6 +81,26 @@ class LocalPlatformTest {
     }
 
     @Test
+    void theDemoDriversPushNotificationsAreRecordedByTheLocalAdapter() throws Exception {
+        // Account, car and three reservations: written with the demo data, delivered by the dispatcher.
+        long giveUp = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        long sent = 0;
+        try (java.sql.Connection db = TestDatabases.connect(platform.server().database())) {
+            while (System.nanoTime() < giveUp && sent < 5) {
+                sent = count(db, "SELECT count(*) FROM notification_outbox o JOIN users u ON u.id = o.user_id "
+                        + "WHERE u.login_id = 'driver' AND o.status = 'SENT'");
+                Thread.sleep(100);
+            }
+            assertThat(sent).isGreaterThanOrEqualTo(5);
+            assertThat(count(db, "SELECT count(*) FROM dev_outbox_messages WHERE channel = 'PUSH' AND subject = '충전 예약이 확정되었습니다'"))
+                    .isEqualTo(3);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        platform.printAddresses(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("channel = 'PUSH'");
+    }
+
+    @Test
     void aSimulatedRobotReachesTheBridgeOverTheEmbeddedBroker() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         platform.printAddresses(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));

@@ -31,11 +31,13 @@ import io.chargebot.server.error.ApiException;
 import io.chargebot.server.error.Violations;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.messaging.MessageSendException;
+import io.chargebot.server.notification.Notifications;
 import io.chargebot.server.social.SocialIdentity;
 import io.chargebot.server.social.SocialIdentityVerifier;
 import io.chargebot.server.social.SocialProvider;
 import io.chargebot.server.user.Users;
 import io.chargebot.user.v1.JoinPath;
+import io.chargebot.user.v1.NotificationType;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
@@ -61,10 +63,11 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     private final SocialIdentityVerifier social;
     private final ServiceClients serviceClients;
     private final AuditLog audit;
+    private final Notifications notifications;
 
     AuthGrpcService(Db db, Users users, Passwords passwords, Sessions sessions, SignInThrottle throttle,
                     Verifications verifications, SocialIdentityVerifier social, ServiceClients serviceClients,
-                    AuditLog audit) {
+                    AuditLog audit, Notifications notifications) {
         this.db = db;
         this.users = users;
         this.passwords = passwords;
@@ -74,6 +77,7 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         this.social = social;
         this.serviceClients = serviceClients;
         this.audit = audit;
+        this.notifications = notifications;
     }
 
     @Override
@@ -201,6 +205,7 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
                     language, hash));
             audit.record(connection, userId.toString(), Role.USER.name(), "user.sign_up", "users/" + userId, null,
                     Map.of("join_path", finalJoinPath));
+            notifications.account(connection, NotificationType.NOTIFICATION_TYPE_ACCOUNT_CREATED, userId);
             users.touchSignIn(connection, userId);
             return sessions.open(connection, userId, Role.USER, caller.userAgent(), caller.address());
         });
@@ -342,6 +347,7 @@ final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
                             "no account uses this phone number or e-mail address"));
             users.setPassword(connection, account.id(), hash);
             sessions.revokeAll(connection, account.id(), null, "password reset");
+            notifications.account(connection, NotificationType.NOTIFICATION_TYPE_PASSWORD_CHANGED, account.id());
             audit.record(connection, account.id().toString(), account.role().name(), "user.password_reset",
                     account.name(), null, Map.of("channel", target.channel().name()));
             return null;

@@ -24,7 +24,9 @@ import io.chargebot.server.grpc.FieldMasks;
 import io.chargebot.server.grpc.PageSizes;
 import io.chargebot.server.grpc.PageTokens;
 import io.chargebot.server.grpc.ResourceNames;
+import io.chargebot.server.notification.Notifications;
 import io.chargebot.server.reservation.Reservations;
+import io.chargebot.user.v1.NotificationType;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
@@ -61,12 +63,14 @@ final class CarGrpcService extends CarServiceGrpc.CarServiceImplBase {
     private final PageTokens pageTokens;
     private final AuditLog audit;
     private final Clock clock;
+    private final Notifications notifications;
 
-    CarGrpcService(Db db, Cars cars, PageTokens pageTokens, AuditLog audit, Clock clock) {
+    CarGrpcService(Db db, Cars cars, PageTokens pageTokens, AuditLog audit, Clock clock, Notifications notifications) {
         this.db = db;
         this.cars = cars;
         this.pageTokens = pageTokens;
         this.audit = audit;
+        this.notifications = notifications;
         this.clock = clock;
     }
 
@@ -149,6 +153,7 @@ final class CarGrpcService extends CarServiceGrpc.CarServiceImplBase {
             }
             audit.record(connection, null, null, "car.create", ResourceNames.name(ResourceNames.CARS, id), null,
                     Map.of("plate", f.plateNormalized()));
+            notifications.car(connection, NotificationType.NOTIFICATION_TYPE_CAR_ADDED, id);
             return cars.byId(connection, id, false).orElseThrow();
         });
         observer.onNext(Cars.toProto(created));
@@ -252,6 +257,7 @@ final class CarGrpcService extends CarServiceGrpc.CarServiceImplBase {
                 throw Cars.plateTaken(e);
             }
             audit.record(connection, null, null, "car.update", current.name(), null, Map.of("fields", String.join(",", paths)));
+            notifications.car(connection, NotificationType.NOTIFICATION_TYPE_CAR_UPDATED, id);
             return cars.byId(connection, id, false).orElseThrow();
         });
         observer.onNext(Cars.toProto(updated));
@@ -277,6 +283,7 @@ final class CarGrpcService extends CarServiceGrpc.CarServiceImplBase {
                 ps.executeUpdate();
             }
             audit.record(connection, null, null, "car.delete", car.name(), null, Map.of());
+            notifications.car(connection, NotificationType.NOTIFICATION_TYPE_CAR_REMOVED, id);
             return null;
         });
         observer.onNext(Empty.getDefaultInstance());

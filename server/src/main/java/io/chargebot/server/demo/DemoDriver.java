@@ -4,9 +4,11 @@ import io.chargebot.server.auth.Passwords;
 import io.chargebot.server.auth.Role;
 import io.chargebot.server.config.RuntimeProfile;
 import io.chargebot.server.db.Db;
+import io.chargebot.server.notification.Notifications;
 import io.chargebot.server.parking.DemoData;
 import io.chargebot.server.reservation.BookingWindow;
 import io.chargebot.server.user.Users;
+import io.chargebot.user.v1.NotificationType;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.StartupEvent;
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A demo driver for the local platform, next to the demo lots: account {@code driver} with the
  * password {@code chargebot.demo-driver.password} or else a random one printed once, a car ({@value #PLATE}) and three upcoming 30-minute reservations
- * at the first demo lots, an hour apart from the next free half hour within business hours. Runs
+ * at the first demo lots, an hour apart from the next free half hour within business hours, and a
+ * demo phone ({@value #DEVICE_TOKEN}) that receives the driver's push notifications (with the local
+ * adapter: rows of dev_outbox_messages, channel PUSH, and DEV-PUSH log lines). Runs
  * only with {@code chargebot.demo-data.enabled} (never in production), and only once per database.
  */
 @Singleton
@@ -43,6 +47,7 @@ final class DemoDriver {
 
     static final String LOGIN_ID = "driver";
     static final String PLATE = "12가3456";
+    static final String DEVICE_TOKEN = "demo-device-fcm-token";
     private static final Logger logger = LoggerFactory.getLogger(DemoDriver.class);
     private static final ZoneId SEOUL = ZoneId.of("Asia/Seoul");
 
@@ -52,11 +57,12 @@ final class DemoDriver {
     private final Passwords passwords;
     private final RuntimeProfile profile;
     private final Clock clock;
+    private final Notifications notifications;
     @Nullable
     private final String password;
 
     DemoDriver(Db db, DemoData lots, Users users, Passwords passwords, RuntimeProfile profile, Clock clock,
-               @Nullable @Value("${chargebot.demo-driver.password:}") String password) {
+               Notifications notifications, @Nullable @Value("${chargebot.demo-driver.password:}") String password) {
         this.password = password == null || password.isEmpty() ? null : password;
         this.db = db;
         this.lots = lots;
@@ -64,6 +70,7 @@ final class DemoDriver {
         this.passwords = passwords;
         this.profile = profile;
         this.clock = clock;
+        this.notifications = notifications;
     }
 
     @EventListener
@@ -94,6 +101,14 @@ final class DemoDriver {
         }
         UUID user = users.insert(connection, new Users.NewAccount(LOGIN_ID, "데모 운전자", null, null, Role.USER, "HOME",
                 null, null, "ko", hash));
+        try (PreparedStatement ps = Db.prepare(connection,
+                "INSERT INTO devices (user_id, fcm_token, platform, app_version, device_model) "
+                + "VALUES (?, ?, 'ANDROID', 'demo', 'demo phone') ON CONFLICT (fcm_token) DO UPDATE SET user_id = excluded.user_id")) {
+            ps.setObject(1, user);
+            ps.setString(2, DEVICE_TOKEN);
+            ps.executeUpdate();
+        }
+        notifications.account(connection, NotificationType.NOTIFICATION_TYPE_ACCOUNT_CREATED, user);
         UUID car;
         try (PreparedStatement ps = Db.prepare(connection, "INSERT INTO cars (user_id, plate, plate_normalized, model, "
                 + "manufacturer, connector_type, battery_capacity_kwh, nickname) VALUES (?, ?, ?, 'IONIQ 5', 'Hyundai', "
@@ -106,6 +121,7 @@ final class DemoDriver {
                 car = rs.getObject(1, UUID.class);
             }
         }
+        notifications.car(connection, NotificationType.NOTIFICATION_TYPE_CAR_ADDED, car);
         List<Instant> starts = new ArrayList<>();
         List<UUID> lotsWithReservations = new ArrayList<>();
         Instant first = firstStart();
@@ -139,6 +155,13 @@ final class DemoDriver {
                 starts.add(start);
             }
             insert.executeBatch();
+        }
+        try (PreparedStatement ps = Db.prepare(connection, notifications.insertForReservations(
+                NotificationType.NOTIFICATION_TYPE_RESERVATION_CREATED,
+                "(SELECT " + Notifications.RESERVATION_COLUMNS + " FROM reservations WHERE user_id = ?)"))) {
+            ps.setTimestamp(1, Timestamp.from(clock.instant()));
+            ps.setObject(2, user);
+            ps.executeUpdate();
         }
         try (PreparedStatement robot = Db.prepare(connection, "INSERT INTO robots (robot_key, lot_id, display_name, "
                 + "serial_number, base_floor, base_x_meters, base_y_meters) VALUES (?, ?, ?, ?, 'B1', 0, 0) "

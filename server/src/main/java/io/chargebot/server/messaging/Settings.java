@@ -9,28 +9,28 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** Reads the messaging settings, naming each by its property and its environment variable. */
-final class Settings {
+/** Reads adapter settings (messaging, push), naming each by its property and its environment variable. */
+public final class Settings {
 
     private Settings() {}
 
     /** {@code chargebot.sms.sens.access-key} → {@code CHARGEBOT_SMS_SENS_ACCESS_KEY}. */
-    static String envName(String property) {
+    public static String envName(String property) {
         return property.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
     }
 
     /** {@code chargebot.sms.provider (CHARGEBOT_SMS_PROVIDER)}. */
-    static String describe(String property) {
+    public static String describe(String property) {
         return property + " (" + envName(property) + ")";
     }
 
-    static String describe(List<String> properties) {
+    public static String describe(List<String> properties) {
         return properties.stream().map(Settings::describe).collect(Collectors.joining(", "));
     }
 
     /** The trimmed value, or null when unset or blank. */
     @Nullable
-    static String text(PropertyResolver config, String property) {
+    public static String text(PropertyResolver config, String property) {
         Optional<String> value = config.get(property, String.class);
         if (value.isEmpty() || value.get().isBlank()) {
             return null;
@@ -40,7 +40,7 @@ final class Settings {
 
     /** The value; when unset, adds {@code property} to {@code missing} and returns null. */
     @Nullable
-    static String required(PropertyResolver config, String property, List<String> missing) {
+    public static String required(PropertyResolver config, String property, List<String> missing) {
         String value = text(config, property);
         if (value == null) {
             missing.add(property);
@@ -49,7 +49,7 @@ final class Settings {
     }
 
     /** A positive duration such as {@code 5s} or {@code 500ms}. */
-    static Duration duration(PropertyResolver config, String property, Duration defaultValue) {
+    public static Duration duration(PropertyResolver config, String property, Duration defaultValue) {
         String text = text(config, property);
         if (text == null) {
             return defaultValue;
@@ -62,12 +62,12 @@ final class Settings {
     }
 
     /** {@code 500 ms}, {@code 5 s}: for messages an operator reads. */
-    static String format(Duration duration) {
+    public static String format(Duration duration) {
         long millis = duration.toMillis();
         return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 
-    static ConfigurationException invalid(String property, String value, String expected) {
+    public static ConfigurationException invalid(String property, String value, String expected) {
         return new ConfigurationException(describe(property) + ": " + value + " (expected: " + expected + ")");
     }
 }

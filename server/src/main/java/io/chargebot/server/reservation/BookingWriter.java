@@ -1,6 +1,8 @@
 package io.chargebot.server.reservation;
 
 import io.chargebot.server.db.Db;
+import io.chargebot.server.notification.Notifications;
+import io.chargebot.user.v1.NotificationType;
 import io.chargebot.server.error.ApiException;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -13,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -112,29 +115,45 @@ final class BookingWriter {
      * batch size.
      */
     private static final String MICROS = "(timestamptz 'epoch' + %s * interval '1 microsecond')";
-    static final String BATCH = "WITH input AS (SELECT * FROM unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], "
-            + "?::bigint[], ?::bigint[], ?::text[], ?::bigint[]) AS i (ord, user_id, car_id, spot_id, lot_id, start_us, end_us, "
-            + "request_id, now_us)), "
-            + "car AS (SELECT c.id, c.user_id, c.plate_normalized FROM cars c "
-            + "WHERE c.id IN (SELECT car_id FROM input) AND c.deleted_at IS NULL FOR KEY SHARE), "
-            + "spot AS (SELECT s.id, s.lot_id FROM spots s JOIN parking_lots l ON l.id = s.lot_id "
-            + "WHERE s.id IN (SELECT spot_id FROM input) AND s.deleted_at IS NULL AND s.enabled AND l.open FOR KEY SHARE OF s) "
-            + "INSERT INTO reservations (user_id, car_id, spot_id, lot_id, plate_normalized, period, request_id, created_at, updated_at) "
-            + "SELECT i.user_id, i.car_id, i.spot_id, i.lot_id, car.plate_normalized, "
-            + "tstzrange(" + MICROS.formatted("i.start_us") + ", " + MICROS.formatted("i.end_us") + "), i.request_id, "
-            + MICROS.formatted("i.now_us") + ", " + MICROS.formatted("i.now_us") + " "
-            + "FROM input i JOIN car ON car.id = i.car_id AND car.user_id = i.user_id "
-            + "JOIN spot ON spot.id = i.spot_id AND spot.lot_id = i.lot_id ORDER BY i.ord "
-            + "ON CONFLICT DO NOTHING "
-            + "RETURNING id, user_id, car_id, spot_id, lower(period), upper(period), request_id, plate_normalized";
+    /**
+     * The batch: the bookings as arrays, the car and the spot read {@code FOR KEY SHARE}, the rows
+     * inserted in arrival order, and each written reservation's RESERVATION_CREATED notification
+     * queued in the same statement (so in the same commit). Parameters 1-9 are the arrays, 10 the
+     * notification's event time.
+     */
+    static String batchStatement(Notifications notifications) {
+        return "WITH input AS (SELECT * FROM unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], "
+                + "?::bigint[], ?::bigint[], ?::text[], ?::bigint[]) AS i (ord, user_id, car_id, spot_id, lot_id, start_us, "
+                + "end_us, request_id, now_us)), "
+                + "car AS (SELECT c.id, c.user_id, c.plate_normalized FROM cars c "
+                + "WHERE c.id IN (SELECT car_id FROM input) AND c.deleted_at IS NULL FOR KEY SHARE), "
+                + "spot AS (SELECT s.id, s.lot_id FROM spots s JOIN parking_lots l ON l.id = s.lot_id "
+                + "WHERE s.id IN (SELECT spot_id FROM input) AND s.deleted_at IS NULL AND s.enabled AND l.open FOR KEY SHARE OF s), "
+                + "inserted_reservations AS (INSERT INTO reservations (user_id, car_id, spot_id, lot_id, plate_normalized, "
+                + "period, request_id, created_at, updated_at) "
+                + "SELECT i.user_id, i.car_id, i.spot_id, i.lot_id, car.plate_normalized, "
+                + "tstzrange(" + MICROS.formatted("i.start_us") + ", " + MICROS.formatted("i.end_us") + "), i.request_id, "
+                + MICROS.formatted("i.now_us") + ", " + MICROS.formatted("i.now_us") + " "
+                + "FROM input i JOIN car ON car.id = i.car_id AND car.user_id = i.user_id "
+                + "JOIN spot ON spot.id = i.spot_id AND spot.lot_id = i.lot_id ORDER BY i.ord "
+                + "ON CONFLICT DO NOTHING "
+                + "RETURNING " + Notifications.RESERVATION_COLUMNS + ", car_id, request_id, plate_normalized), "
+                + "notified AS (" + notifications.insertForReservations(NotificationType.NOTIFICATION_TYPE_RESERVATION_CREATED,
+                        "inserted_reservations") + ") "
+                + "SELECT id, user_id, car_id, spot_id, lower(period), upper(period), request_id, plate_normalized "
+                + "FROM inserted_reservations";
+    }
 
     private final Db db;
+    private final Clock clock;
+    private final String batch;
     private final int maxBatch;
     private final List<LinkedBlockingQueue<Pending>> queues = new ArrayList<>();
     private final List<Thread> writers = new ArrayList<>();
     private volatile boolean closed;
 
-    BookingWriter(Db db, @Value("${chargebot.reservation.max-batch:64}") int maxBatch,
+    BookingWriter(Db db, Clock clock, Notifications notifications,
+                  @Value("${chargebot.reservation.max-batch:64}") int maxBatch,
                   @Value("${chargebot.reservation.writers:2}") int writerCount) {
         if (maxBatch < 1 || maxBatch > 1_000) {
             throw new IllegalArgumentException("chargebot.reservation.max-batch must be 1..1000, not " + maxBatch);
@@ -143,6 +162,8 @@ final class BookingWriter {
             throw new IllegalArgumentException("chargebot.reservation.writers must be 1..64, not " + writerCount);
         }
         this.db = db;
+        this.clock = clock;
+        this.batch = batchStatement(notifications);
         this.maxBatch = maxBatch;
         for (int i = 0; i < writerCount; i++) {
             LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -224,6 +245,15 @@ final class BookingWriter {
         }
     }
 
+    /**
+     * Writes {@code booking} now, on the caller's thread, as a batch of its own; a refusal by
+     * PostgreSQL is the caller's error (for a booking whose batch failed as a whole).
+     */
+    Outcome writeAlone(Booking booking) {
+        List<Row> written = db.statement(connection -> insert(connection, List.of(booking)));
+        return written.isEmpty() ? Outcome.notWritten() : Outcome.written(written.get(0).id, written.get(0).plate);
+    }
+
     /** Writes {@code bookings} as one batch, in their order, and tells what happened to each. */
     List<Outcome> writeTogether(List<Booking> bookings) {
         List<Row> written;
@@ -260,8 +290,8 @@ final class BookingWriter {
         }
     }
 
-    private static List<Row> insert(Connection connection, List<Booking> batch) throws SQLException {
-        int n = batch.size();
+    private List<Row> insert(Connection connection, List<Booking> bookings) throws SQLException {
+        int n = bookings.size();
         Integer[] ord = new Integer[n];
         UUID[] users = new UUID[n];
         UUID[] cars = new UUID[n];
@@ -272,7 +302,7 @@ final class BookingWriter {
         String[] requestIds = new String[n];
         Long[] nows = new Long[n];
         for (int i = 0; i < n; i++) {
-            Booking b = batch.get(i);
+            Booking b = bookings.get(i);
             ord[i] = i;
             users[i] = b.userId();
             cars[i] = b.carId();
@@ -284,7 +314,7 @@ final class BookingWriter {
             nows[i] = micros(b.now());
         }
         List<Row> rows = new ArrayList<>(n);
-        try (PreparedStatement ps = Db.prepare(connection, BATCH)) {
+        try (PreparedStatement ps = Db.prepare(connection, batch)) {
             ps.setArray(1, connection.createArrayOf("int4", ord));
             ps.setArray(2, connection.createArrayOf("uuid", users));
             ps.setArray(3, connection.createArrayOf("uuid", cars));
@@ -294,6 +324,7 @@ final class BookingWriter {
             ps.setArray(7, connection.createArrayOf("int8", ends));
             ps.setArray(8, connection.createArrayOf("text", requestIds));
             ps.setArray(9, connection.createArrayOf("int8", nows));
+            ps.setTimestamp(10, Timestamp.from(clock.instant()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new Row(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),

@@ -28,6 +28,8 @@ import io.chargebot.server.grpc.PageSizes;
 import io.chargebot.server.grpc.PageTokens;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.grpc.ResourceNames;
+import io.chargebot.server.notification.Notifications;
+import io.chargebot.user.v1.NotificationType;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
@@ -74,38 +76,22 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
     private final Clock clock;
     private final BookingWriter writer;
     private final LotFactsCache lotFacts;
+    private final Notifications notifications;
 
     ReservationGrpcService(Db db, Reservations reservations, PageTokens pageTokens, AuditLog audit, Clock clock,
-                           BookingWriter writer, LotFactsCache lotFacts) {
+                           BookingWriter writer, LotFactsCache lotFacts, Notifications notifications) {
         this.db = db;
         this.writer = writer;
         this.lotFacts = lotFacts;
         this.reservations = reservations;
         this.pageTokens = pageTokens;
         this.audit = audit;
+        this.notifications = notifications;
         this.clock = clock;
     }
 
     // ------------------------------------------------------------------------------------------------
     // Create
-
-    /** The insert hit an exclusion constraint: another active window overlaps. */
-    private static final class Overlap extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Overlap() {
-            super(null, null, false, false);
-        }
-    }
-
-    /** A concurrent call with the same request_id committed first. */
-    private static final class DuplicateRequest extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        DuplicateRequest() {
-            super(null, null, false, false);
-        }
-    }
 
     @Override
     @Access(Role.USER)
@@ -132,124 +118,70 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
         v.check(facts.spotUsable(), "spot", "is out of service");
         v.throwIfAny();
 
-        BookingWriter.Outcome outcome = writer.write(new BookingWriter.Booking(caller, carId, spot.spotId(), spot.lotId(),
-                window.start(), window.end(), requestId.isEmpty() ? null : requestId, now));
-        Reservations.Row booked;
-        if (outcome.written()) {
-            booked = written(outcome.id(), outcome.plate(), caller, carId, spot, facts, window, now);
-        } else if (outcome.retryAlone()) {
-            booked = bookAlone(caller, carId, spot, facts, window, requestId, now);
-        } else {
-            booked = explainNotWritten(caller, carId, spot, facts, window, requestId, now);
+        BookingWriter.Booking booking = new BookingWriter.Booking(caller, carId, spot.spotId(), spot.lotId(),
+                window.start(), window.end(), requestId.isEmpty() ? null : requestId, now);
+        BookingWriter.Outcome outcome = writer.write(booking);
+        if (outcome.retryAlone()) {
+            outcome = writer.writeAlone(booking);
         }
+        Reservations.Row booked = outcome.written() ? written(outcome.id(), outcome.plate(), booking, facts)
+                : explainNotWritten(booking, facts);
         observer.onNext(Reservations.toProto(booked));
         observer.onCompleted();
     }
 
     /**
-     * The batch skipped this booking: an active reservation overlaps (of the spot or the car — maybe
-     * this request's own earlier attempt), its request id was used, or the car or spot cannot be
-     * booked. Finds out which; if nothing explains it any more (the overlapping reservation was
-     * cancelled meanwhile), books it alone.
+     * The booking statement skipped this booking: an active reservation overlaps (of the spot or the
+     * car — maybe this request's own earlier attempt), its request id was used, or the car or spot
+     * cannot be booked. Finds out which and answers; if nothing explains it any more (the overlapping
+     * reservation was cancelled meanwhile), writes it once more on its own.
      */
-    private Reservations.Row explainNotWritten(UUID caller, UUID carId, ResourceNames.SpotName spot,
-                                               Reservations.SpotFacts facts, BookingWindow window, String requestId,
-                                               Instant now) {
-        Reservations.Conflicts found = db.read(connection -> reservations.conflicts(connection, spot.spotId(), carId, null,
-                window.start(), window.end(), caller, requestId.isEmpty() ? null : requestId));
-        if (found.sameRequest() != null) {
-            // A retry of a booking that succeeded overlaps its own first attempt: answer with that one.
-            Reservations.Row earlier = db.read(connection -> reservations.byId(connection, found.sameRequest(), now, false))
-                    .orElseThrow();
-            requireSameRequest(earlier, carId, spot, window);
-            return earlier;
-        }
-        if (!found.conflicts().isEmpty()) {
-            throw conflict(found.conflicts(), facts.zone());
-        }
-        return bookAlone(caller, carId, spot, facts, window, requestId, now);
-    }
-
-    /** Books in one statement of its own, turning each way it can fail into the caller's answer. */
-    private Reservations.Row bookAlone(UUID caller, UUID carId, ResourceNames.SpotName spot, Reservations.SpotFacts facts,
-                                       BookingWindow window, String requestId, Instant now) {
-        try {
-            return db.statement(connection -> book(connection, caller, carId, spot, facts, window, requestId, now));
-        } catch (DuplicateRequest e) {
-            Reservations.Row earlier = db.read(connection -> byRequestId(connection, caller, requestId, now)).orElseThrow();
-            requireSameRequest(earlier, carId, spot, window);
-            return earlier;
-        } catch (Overlap e) {
-            Reservations.Conflicts found = db.read(connection -> reservations.conflicts(connection, spot.spotId(),
-                    carId, null, window.start(), window.end(), caller, requestId.isEmpty() ? null : requestId));
-            if (found.sameRequest() == null) {
+    private Reservations.Row explainNotWritten(BookingWriter.Booking b, Reservations.SpotFacts facts) {
+        for (int attempt = 1; ; attempt++) {
+            Reservations.Conflicts found = db.read(connection -> reservations.conflicts(connection, b.spotId(), b.carId(),
+                    null, b.start(), b.end(), b.userId(), b.requestId()));
+            if (found.sameRequest() != null) {
+                // A retry of a booking that succeeded overlaps its own first attempt: answer with that one.
+                return sameRequest(db.read(connection -> reservations.byId(connection, found.sameRequest(), b.now(), false))
+                        .orElseThrow(), b);
+            }
+            if (!found.conflicts().isEmpty()) {
                 throw conflict(found.conflicts(), facts.zone());
             }
-            Reservations.Row earlier = db.read(connection -> reservations.byId(connection, found.sameRequest(), now, false))
-                    .orElseThrow();
-            requireSameRequest(earlier, carId, spot, window);
-            return earlier;
-        }
-    }
-
-    /** The reply for a booking the writer wrote, equal to what a later read returns. */
-    private static Reservations.Row written(UUID id, String plate, UUID caller, UUID carId, ResourceNames.SpotName spot,
-                                            Reservations.SpotFacts facts, BookingWindow window, Instant now) {
-        return new Reservations.Row(id, caller, carId, spot.spotId(), spot.lotId(), plate, window.start(), window.end(),
-                "CONFIRMED", null, null, null, null, null, 0, null, null, false, null, now, now, facts.zone(), facts.lotName(),
-                facts.floor(), facts.code(), null);
-    }
-
-    /**
-     * Books in one statement. The car and the spot are read FOR KEY SHARE — the lock the foreign keys
-     * take anyway — so DeleteCar and DeleteSpot, which lock their row FOR UPDATE before checking for
-     * unfinished reservations, either see this booking or make it find the row deleted.
-     */
-    private static final String BOOK = "WITH car AS (SELECT plate_normalized FROM cars "
-            + "WHERE id = ? AND user_id = ? AND deleted_at IS NULL FOR KEY SHARE), "
-            + "spot AS (SELECT s.id FROM spots s JOIN parking_lots l ON l.id = s.lot_id "
-            + "WHERE s.id = ? AND s.lot_id = ? AND s.deleted_at IS NULL AND s.enabled AND l.open FOR KEY SHARE OF s) "
-            + "INSERT INTO reservations (user_id, car_id, spot_id, lot_id, plate_normalized, period, request_id, created_at, "
-            + "updated_at) SELECT ?, ?, ?, ?, car.plate_normalized, tstzrange(?, ?), ?, ?, ? FROM car, spot "
-            + "RETURNING id, plate_normalized";
-
-    private static Reservations.Row book(Connection connection, UUID caller, UUID carId, ResourceNames.SpotName spot,
-                                         Reservations.SpotFacts facts, BookingWindow window, String requestId, Instant now)
-            throws SQLException {
-        try (PreparedStatement ps = Db.prepare(connection, BOOK)) {
-            int i = 1;
-            ps.setObject(i++, carId);
-            ps.setObject(i++, caller);
-            ps.setObject(i++, spot.spotId());
-            ps.setObject(i++, spot.lotId());
-            ps.setObject(i++, caller);
-            ps.setObject(i++, carId);
-            ps.setObject(i++, spot.spotId());
-            ps.setObject(i++, spot.lotId());
-            ps.setTimestamp(i++, Timestamp.from(window.start()));
-            ps.setTimestamp(i++, Timestamp.from(window.end()));
-            ps.setString(i++, requestId.isEmpty() ? null : requestId);
-            ps.setTimestamp(i++, Timestamp.from(now));
-            ps.setTimestamp(i, Timestamp.from(now));
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return written(rs.getObject(1, UUID.class), rs.getString(2), caller, carId, spot, facts, window, now);
+            if (b.requestId() != null) {
+                Optional<Reservations.Row> earlier = db.read(connection -> byRequestId(connection, b.userId(), b.requestId(), b.now()));
+                if (earlier.isPresent()) {
+                    return sameRequest(earlier.get(), b);
                 }
             }
-        } catch (SQLException e) {
-            if ("23P01".equals(e.getSQLState())) {
-                throw new Overlap();
+            if (!db.read(connection -> carOfCaller(connection, b.carId(), b.userId()))) {
+                throw ApiException.notFound(ResourceNames.name(ResourceNames.CARS, b.carId()));
             }
-            if ("23505".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("reservations_request_key")) {
-                throw new DuplicateRequest();
+            if (attempt == 2) {
+                // The car is the caller's and nothing overlaps, yet the spot is not bookable: it went out of service.
+                throw ApiException.invalid("spot", "is out of service or its lot does not take reservations now");
             }
-            throw e;
+            BookingWriter.Outcome again = writer.writeAlone(b);
+            if (again.written()) {
+                return written(again.id(), again.plate(), b, facts);
+            }
         }
-        // Nothing inserted: the car is not the caller's (or was deleted), or the spot went out of service.
-        if (!carOfCaller(connection, carId, caller)) {
-            throw ApiException.notFound(ResourceNames.name(ResourceNames.CARS, carId));
+    }
+
+    /** The reply for a booking that was written, equal to what a later read returns. */
+    private static Reservations.Row written(UUID id, String plate, BookingWriter.Booking b, Reservations.SpotFacts facts) {
+        return new Reservations.Row(id, b.userId(), b.carId(), b.spotId(), b.lotId(), plate, b.start(), b.end(),
+                "CONFIRMED", null, null, null, null, null, 0, null, null, false, null, b.now(), b.now(), facts.zone(),
+                facts.lotName(), facts.floor(), facts.code(), null);
+    }
+
+    /** The earlier result of the same request id, if it asked for the same booking. */
+    private static Reservations.Row sameRequest(Reservations.Row earlier, BookingWriter.Booking b) {
+        if (!earlier.carId().equals(b.carId()) || !earlier.spotId().equals(b.spotId())
+                || !earlier.start().equals(b.start()) || !earlier.end().equals(b.end())) {
+            throw ApiException.invalid("request_id", "was already used for a different reservation (" + earlier.name() + ")");
         }
-        throw ApiException.invalid("spot", "is out of service or its lot does not take reservations now");
+        return earlier;
     }
 
     private static boolean carOfCaller(Connection connection, UUID carId, UUID caller) throws SQLException {
@@ -272,13 +204,6 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(Reservations.row(rs)) : Optional.empty();
             }
-        }
-    }
-
-    private static void requireSameRequest(Reservations.Row earlier, UUID carId, ResourceNames.SpotName spot, BookingWindow window) {
-        if (!earlier.carId().equals(carId) || !earlier.spotId().equals(spot.spotId())
-                || !earlier.start().equals(window.start()) || !earlier.end().equals(window.end())) {
-            throw ApiException.invalid("request_id", "was already used for a different reservation (" + earlier.name() + ")");
         }
     }
 
@@ -541,7 +466,9 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
                 throw new ApiException(Status.Code.FAILED_PRECONDITION, ErrorReason.FAILED_PRECONDITION,
                         "the reservation has started; it can no longer be cancelled");
             }
-            return cancel(connection, current, caller, reason.isEmpty() ? null : reason, now);
+            Reservations.Row cancelled = cancel(connection, current, caller, reason.isEmpty() ? null : reason, now);
+            notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_RESERVATION_CANCELLED, id, null, Map.of());
+            return cancelled;
         });
         observer.onNext(Reservations.toProto(row));
         observer.onCompleted();
@@ -572,6 +499,8 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             audit.record(connection, null, null, "reservation.admin_cancel", current.name(), reason,
                     Map.of("user", ResourceNames.name(ResourceNames.USERS, current.userId()),
                             "previous_status", current.status()));
+            notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_RESERVATION_FORCE_CANCELLED, id, null,
+                    Map.of("reason", reason));
             return cancelled;
         });
         observer.onNext(Reservations.toProto(row));

@@ -8,6 +8,8 @@ import io.chargebot.robot.v1.SpotTarget;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.grpc.ResourceNames;
+import io.chargebot.server.notification.Notifications;
+import io.chargebot.user.v1.NotificationType;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
@@ -20,6 +22,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -36,11 +39,13 @@ final class Dispatcher {
     private final Db db;
     private final Clock clock;
     private final RobotSettings settings;
+    private final Notifications notifications;
 
-    Dispatcher(Db db, Clock clock, RobotSettings settings) {
+    Dispatcher(Db db, Clock clock, RobotSettings settings, Notifications notifications) {
         this.db = db;
         this.clock = clock;
         this.settings = settings;
+        this.notifications = notifications;
     }
 
     /** A robot was sent to a reservation. */
@@ -139,6 +144,8 @@ final class Dispatcher {
             ps.executeUpdate();
         }
         insertCommand(connection, commandId, robotId, reservationId, "GO_TO_SPOT", command.build(), now, expires);
+        notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_ROBOT_DISPATCHED, reservationId,
+                commandId.toString(), Map.of());
         return new Dispatched(robotId, reservationId, commandId);
     }
 

@@ -3,6 +3,8 @@ package io.chargebot.server.robot;
 import io.chargebot.robot.v1.RobotEvent;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.grpc.ProtoTime;
+import io.chargebot.server.notification.Notifications;
+import io.chargebot.user.v1.NotificationType;
 import io.micronaut.core.annotation.Nullable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -32,9 +35,11 @@ final class EventEffects {
     private final UUID robotId;
     private final String robotKey;
     private final Instant now;
+    private final Notifications notifications;
 
-    EventEffects(Connection connection, UUID robotId, String robotKey, Instant now) {
+    EventEffects(Connection connection, UUID robotId, String robotKey, Instant now, Notifications notifications) {
         this.connection = connection;
+        this.notifications = notifications;
         this.robotId = robotId;
         this.robotKey = robotKey;
         this.now = now;
@@ -57,7 +62,10 @@ final class EventEffects {
                         ps.setTimestamp(1, Timestamp.from(at));
                         ps.setTimestamp(2, Timestamp.from(now));
                         ps.setObject(3, reservation);
-                        ps.executeUpdate();
+                        if (ps.executeUpdate() > 0) {
+                            notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_CHARGING_STARTED,
+                                    reservation, null, Map.of());
+                        }
                     }
                 }
             }
@@ -72,7 +80,10 @@ final class EventEffects {
                         ps.setBigDecimal(3, RobotIngest.kwh(event.getEnergyDeliveredKwh()));
                         ps.setTimestamp(4, Timestamp.from(now));
                         ps.setObject(5, reservation);
-                        ps.executeUpdate();
+                        if (ps.executeUpdate() > 0) {
+                            notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_CHARGING_FINISHED,
+                                    reservation, null, Map.of("kwh", RobotIngest.kwh(event.getEnergyDeliveredKwh()).toPlainString()));
+                        }
                     }
                     release(reservation, changed);
                 }
@@ -96,7 +107,11 @@ final class EventEffects {
                         ps.setTimestamp(5, t);
                         ps.setTimestamp(6, t);
                         ps.setObject(7, reservation);
-                        ps.executeUpdate();
+                        if (ps.executeUpdate() > 0) {
+                            // Once per robot event: a redelivered event adds nothing, another failure is announced.
+                            notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_CHARGING_FAILED,
+                                    reservation, robotKey + ":" + event.getSequence(), Map.of("reason", reason));
+                        }
                     }
                     closeOpenCommands(reservation, "the robot reported FAILED");
                     release(reservation, changed);

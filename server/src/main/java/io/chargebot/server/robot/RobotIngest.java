@@ -12,6 +12,7 @@ import io.chargebot.robot.v1.Telemetry;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.grpc.ResourceNames;
+import io.chargebot.server.notification.Notifications;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import java.math.BigDecimal;
@@ -59,11 +60,13 @@ final class RobotIngest {
     private final Db db;
     private final Clock clock;
     private final RobotSettings settings;
+    private final Notifications notifications;
 
-    RobotIngest(Db db, Clock clock, RobotSettings settings) {
+    RobotIngest(Db db, Clock clock, RobotSettings settings, Notifications notifications) {
         this.db = db;
         this.clock = clock;
         this.settings = settings;
+        this.notifications = notifications;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -374,7 +377,7 @@ final class RobotIngest {
                     type, reservation, event.toByteArray(), now);
             touch(connection, List.of(robot.id), Timestamp.from(now));
             if (fresh) {
-                new EventEffects(connection, robot.id, robot.key, now).apply(event, reservation, changed, freed);
+                new EventEffects(connection, robot.id, robot.key, now, notifications).apply(event, reservation, changed, freed);
             }
             return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed);
         });

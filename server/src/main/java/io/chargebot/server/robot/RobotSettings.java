@@ -1,11 +1,10 @@
 package io.chargebot.server.robot;
 
+import io.chargebot.server.config.ServerIdentity;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
-import java.net.InetAddress;
 import java.time.Duration;
-import java.util.UUID;
 
 /**
  * Robot settings ({@code chargebot.robots.*}): dispatch lead time, command lifetime and re-send policy,
@@ -42,7 +41,7 @@ final class RobotSettings {
                   @Value("${chargebot.robots.watch-buffer-robots:10000}") int watchBufferRobots,
                   @Value("${chargebot.robots.command-poll-interval:1s}") Duration commandPollInterval,
                   @Value("${chargebot.robots.sweep-interval:5s}") Duration sweepInterval) {
-        this.serverId = serverId == null || serverId.isBlank() ? defaultServerId() : serverId;
+        this.serverId = serverId == null || serverId.isBlank() ? ServerIdentity.defaultId() : serverId;
         this.dispatchLeadTime = dispatchLeadTime;
         this.commandTtl = commandTtl;
         this.commandResendInterval = commandResendInterval;
@@ -51,15 +50,5 @@ final class RobotSettings {
         this.watchBufferRobots = watchBufferRobots;
         this.commandPollInterval = commandPollInterval;
         this.sweepInterval = sweepInterval;
-    }
-
-    private static String defaultServerId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "server";
-        }
-        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 }

@@ -2,6 +2,8 @@ package io.chargebot.server.user;
 
 import static io.chargebot.server.user.Users.userOfName;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Empty;
 import com.google.protobuf.FieldMask;
 import io.chargebot.common.v1.ErrorReason;
@@ -25,6 +27,7 @@ import io.chargebot.server.license.LicenseCheck;
 import io.chargebot.server.license.LicenseNumber;
 import io.chargebot.server.license.LicenseQuery;
 import io.chargebot.server.license.LicenseVerifier;
+import io.chargebot.server.notification.Notifications;
 import io.chargebot.user.v1.ChangePasswordRequest;
 import io.chargebot.user.v1.CreateAdminRequest;
 import io.chargebot.user.v1.DeleteAdminRequest;
@@ -55,6 +58,7 @@ import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -63,6 +67,7 @@ import java.sql.Timestamp;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +86,9 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     private static final Set<String> ADMIN_UPDATABLE = Set.of("display_name", "phone", "email", "role");
     private static final int DEFAULT_PAGE_SIZE = 50;
     private static final int MAX_PAGE_SIZE = 200;
+    private static final int NOTIFICATIONS_PAGE_SIZE = 20;
+    private static final int NOTIFICATIONS_MAX_PAGE_SIZE = 100;
+    private static final ObjectMapper DATA_JSON = new ObjectMapper();
 
     private final Db db;
     private final Users users;
@@ -91,9 +99,11 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     private final PageTokens pageTokens;
     private final AuditLog audit;
     private final UserProfiles profiles;
+    private final Notifications notifications;
 
     UserGrpcService(Db db, Users users, Passwords passwords, Sessions sessions, Verifications verifications,
-                    LicenseVerifier licenseVerifier, PageTokens pageTokens, AuditLog audit, UserProfiles profiles) {
+                    LicenseVerifier licenseVerifier, PageTokens pageTokens, AuditLog audit, UserProfiles profiles,
+                    Notifications notifications) {
         this.db = db;
         this.users = users;
         this.passwords = passwords;
@@ -103,6 +113,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
         this.pageTokens = pageTokens;
         this.audit = audit;
         this.profiles = profiles;
+        this.notifications = notifications;
     }
 
     @Override
@@ -206,6 +217,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
             profiles.changed(connection, id);
             audit.record(connection, null, null, "user.update", "users/" + id, null,
                     Map.of("fields", String.join(",", paths)));
+            notifications.account(connection, NotificationType.NOTIFICATION_TYPE_ACCOUNT_UPDATED, id);
             return users.byId(connection, id).orElseThrow();
         });
         observer.onNext(Users.toProto(updated));
@@ -256,6 +268,7 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
         db.transaction(connection -> {
             users.setPassword(connection, id, hash);
             sessions.revokeAll(connection, id, currentSession, "password changed");
+            notifications.account(connection, NotificationType.NOTIFICATION_TYPE_PASSWORD_CHANGED, id);
             audit.record(connection, null, null, "user.password_change", "users/" + id, null, Map.of());
             return null;
         });
@@ -399,33 +412,65 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     @Override
     @Access({Role.USER, Role.ADMIN})
     public void listNotifications(ListNotificationsRequest request, StreamObserver<ListNotificationsResponse> observer) {
-        UUID id = userOfName(request.getParent(), "parent", true);
-        int pageSize = PageSizes.of(request.getPageSize(), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-        String query = "ListNotifications:" + id;
+        Principal caller = Principal.require();
+        String parent = request.getParent();
+        if (!parent.equals("users/me")) {
+            if (!parent.startsWith("users/")) {
+                throw ApiException.invalid("parent", "must be users/me or users/{uuid}");
+            }
+            UUID named = ResourceNames.parseId(parent.substring("users/".length()), "parent", "users/me or users/{uuid}");
+            if (!caller.isAdmin() && !named.equals(caller.userId())) {
+                // Whether or not the account exists: listing another account's notifications is for admins.
+                throw new ApiException(Status.Code.PERMISSION_DENIED, ErrorReason.PERMISSION_DENIED,
+                        "only an ADMIN may list another account's notifications");
+            }
+        }
+        UUID id = userOfName(parent, "parent", true);
+        Violations v = new Violations();
+        List<String> states = new ArrayList<>();
+        for (NotificationState state : request.getStatesList()) {
+            if (state == NotificationState.UNRECOGNIZED) {
+                v.add("states", "contains an unknown notification state");
+            } else if (state != NotificationState.NOTIFICATION_STATE_UNSPECIFIED) {
+                states.add(state.name().substring("NOTIFICATION_STATE_".length()));
+            }
+        }
+        v.throwIfAny();
+        int pageSize = PageSizes.of(request.getPageSize(), NOTIFICATIONS_PAGE_SIZE, NOTIFICATIONS_MAX_PAGE_SIZE);
+        String query = "ListNotifications:" + id + ":" + String.join(",", states);
         Cursor after = Cursor.decode(pageTokens, request.getPageToken(), query);
         List<Notification> notifications = new ArrayList<>();
         Cursor[] last = new Cursor[1];
         boolean more = db.read(connection -> {
             try (PreparedStatement ps = Db.prepare(connection,
-                    "SELECT id, type, title, body, resource_name, status, last_error, created_at, sent_at, next_attempt_at "
-                    + "FROM notification_outbox WHERE user_id = ? AND (created_at, id) < (?, ?) "
-                    + "ORDER BY created_at DESC, id DESC LIMIT ?")) {
+                    "SELECT id, type, title, body, resource_name, status, last_error, created_at, sent_at, next_attempt_at, "
+                    + "language, data::text, attempts, delivered_devices "
+                    + "FROM notification_outbox WHERE user_id = ? AND (cardinality(?::text[]) = 0 OR status = ANY (?::text[])) "
+                    + "AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?")) {
+                Array statesArray = connection.createArrayOf("text", states.toArray());
                 ps.setObject(1, id);
-                ps.setTimestamp(2, after.time());
-                ps.setObject(3, after.id());
-                ps.setInt(4, pageSize + 1);
+                ps.setArray(2, statesArray);
+                ps.setArray(3, statesArray);
+                ps.setTimestamp(4, after.time());
+                ps.setObject(5, after.id());
+                ps.setInt(6, pageSize + 1);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         if (notifications.size() == pageSize) {
                             return true;
                         }
                         UUID nid = rs.getObject(1, UUID.class);
+                        String state = rs.getString(6);
                         Notification.Builder n = Notification.newBuilder()
                                 .setName("users/" + id + "/notifications/" + nid)
                                 .setTitle(rs.getString(3))
                                 .setBody(rs.getString(4))
-                                .setState(NotificationState.valueOf("NOTIFICATION_STATE_" + rs.getString(6)))
-                                .setCreateTime(ProtoTime.timestamp(rs.getTimestamp(8).toInstant()));
+                                .setState(NotificationState.valueOf("NOTIFICATION_STATE_" + state))
+                                .setCreateTime(ProtoTime.timestamp(rs.getTimestamp(8).toInstant()))
+                                .setLanguageCode(rs.getString(11))
+                                .putAllData(dataOf(rs.getString(12)))
+                                .setAttemptCount(rs.getInt(13))
+                                .setDeliveredDeviceCount(rs.getInt(14));
                         try {
                             n.setType(NotificationType.valueOf("NOTIFICATION_TYPE_" + rs.getString(2)));
                         } catch (IllegalArgumentException unknown) {
@@ -437,10 +482,12 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
                         if (rs.getString(7) != null) {
                             n.setLastError(rs.getString(7));
                         }
-                        if (rs.getTimestamp(9) != null) {
+                        if (rs.getTimestamp(9) != null && state.equals("SENT")) {
                             n.setSendTime(ProtoTime.timestamp(rs.getTimestamp(9).toInstant()));
                         }
-                        n.setNextAttemptTime(ProtoTime.timestamp(rs.getTimestamp(10).toInstant()));
+                        if (state.equals("PENDING")) {
+                            n.setNextAttemptTime(ProtoTime.timestamp(rs.getTimestamp(10).toInstant()));
+                        }
                         notifications.add(n.build());
                         last[0] = new Cursor(rs.getTimestamp(8), nid);
                     }
@@ -454,6 +501,17 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
         }
         observer.onNext(response.build());
         observer.onCompleted();
+    }
+
+    /** The outbox's data payload (a JSON object of strings). */
+    private static Map<String, String> dataOf(String json) {
+        try {
+            Map<String, String> data = new LinkedHashMap<>();
+            DATA_JSON.readTree(json).fields().forEachRemaining(e -> data.put(e.getKey(), e.getValue().asText()));
+            return data;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("outbox data is not JSON", e);
+        }
     }
 
     @Override
@@ -584,6 +642,12 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
             if (finalHash != null) {
                 users.setPassword(connection, id, finalHash);
             }
+            if (!paths.isEmpty()) {
+                notifications.account(connection, NotificationType.NOTIFICATION_TYPE_ACCOUNT_UPDATED, id);
+            }
+            if (finalHash != null) {
+                notifications.account(connection, NotificationType.NOTIFICATION_TYPE_PASSWORD_CHANGED, id);
+            }
             if (finalHash != null || (finalRole != null && !finalRole.equals(current.role().name()))) {
                 sessions.revokeAll(connection, id, null, "changed by an admin");
             }
@@ -629,6 +693,8 @@ final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
      * for the reservations and audit entries that refer to it.
      */
     private void erase(Connection connection, UUID id) throws SQLException {
+        // First: it captures the devices' tokens (removed below) and reads the preferences (reset below).
+        notifications.account(connection, NotificationType.NOTIFICATION_TYPE_ACCOUNT_DELETED, id);
         sessions.revokeAll(connection, id, null, "account deleted");
         profiles.changed(connection, id);
         try (PreparedStatement ps = Db.prepare(connection,

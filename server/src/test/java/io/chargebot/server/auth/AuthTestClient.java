@@ -49,8 +49,16 @@ public final class AuthTestClient implements AutoCloseable {
     public final UserServiceGrpc.UserServiceBlockingStub users;
 
     public AuthTestClient(Map<String, Object> properties) {
+        this(properties, new Object[0]);
+    }
+
+    /** A server with extra singleton beans that replace the defaults of their type (e.g. a push sender). */
+    public AuthTestClient(Map<String, Object> properties, Object... singletons) {
         database = TestDatabases.create();
-        server = TestServers.start(database, properties, clock);
+        Object[] all = new Object[singletons.length + 1];
+        all[0] = clock;
+        System.arraycopy(singletons, 0, all, 1, singletons.length);
+        server = TestServers.start(database, properties, all);
         channel = TestServers.channel(server);
         auth = AuthServiceGrpc.newBlockingStub(channel);
         users = UserServiceGrpc.newBlockingStub(channel);

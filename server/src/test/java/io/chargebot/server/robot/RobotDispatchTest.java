@@ -140,6 +140,11 @@ class RobotDispatchTest {
             assertThat(reservationColumn(reservation, "energy_delivered_kwh")).isEqualTo("12.35");
             assertThat(reservationColumn(reservation, "charging_finished_at")).isNotNull();
             assertThat(get(robot).getCurrentReservation()).isEmpty();
+            // The driver is notified of each step once, although the finished event came twice.
+            assertThat(bed.count("SELECT count(*) FROM notification_outbox WHERE resource_name = '" + name + "' AND type IN "
+                    + "('ROBOT_DISPATCHED', 'CHARGING_STARTED', 'CHARGING_FINISHED') GROUP BY resource_name")).isEqualTo(3);
+            assertThat(bed.queryString("SELECT body FROM notification_outbox WHERE resource_name = '" + name
+                    + "' AND type = 'CHARGING_FINISHED'")).contains("12.35 kWh");
             assertThat(bed.count("SELECT count(*) FROM robot_logs l JOIN robots b ON b.id = l.robot_id WHERE b.robot_key = '"
                     + id + "' AND l.kind = 'EVENT'")).isEqualTo(4);
             // The robot's log shows the command it was sent next to what it reported.
@@ -276,6 +281,10 @@ class RobotDispatchTest {
             // The periodic dispatch sends a robot again (here the same one, free again), with a new command.
             RobotCommand again = bridge.command(c -> c.getReservation().equals(name) && !c.getCommandId().equals(first.getCommandId()));
             assertThat(again.getType()).isEqualTo(CommandType.COMMAND_TYPE_GO_TO_SPOT);
+            assertThat(bed.queryString("SELECT body FROM notification_outbox WHERE resource_name = '" + name
+                    + "' AND type = 'CHARGING_FAILED'")).contains("the spot is blocked");
+            assertThat(bed.count("SELECT count(*) FROM notification_outbox WHERE resource_name = '" + name
+                    + "' AND type = 'ROBOT_DISPATCHED'")).as("each dispatch").isEqualTo(2);
         }
     }
 }

@@ -38,10 +38,16 @@ public final class FakeProvider implements AutoCloseable {
         void respond(HttpExchange exchange) throws IOException, InterruptedException;
     }
 
+    /** A responder that also sees the request (its body is already read). */
+    @FunctionalInterface
+    public interface RequestResponder {
+        void respond(HttpExchange exchange, Request request) throws IOException, InterruptedException;
+    }
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
-    private volatile Responder responder = exchange -> json(exchange, 404, "{}");
+    private volatile RequestResponder responder = (exchange, request) -> json(exchange, 404, "{}");
 
     public FakeProvider() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -51,9 +57,10 @@ public final class FakeProvider implements AutoCloseable {
                 Map<String, List<String>> headers = new TreeMap<>();
                 exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
                 byte[] body = exchange.getRequestBody().readAllBytes();
-                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body));
+                Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body);
+                requests.add(request);
                 try {
-                    responder.respond(exchange);
+                    responder.respond(exchange, request);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -69,6 +76,10 @@ public final class FakeProvider implements AutoCloseable {
     }
 
     public void respond(Responder responder) {
+        this.responder = (exchange, request) -> responder.respond(exchange);
+    }
+
+    public void respond(RequestResponder responder) {
         this.responder = responder;
     }
 
