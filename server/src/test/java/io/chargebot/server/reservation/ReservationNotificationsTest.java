@@ -3,6 +3,7 @@ package io.chargebot.server.reservation;
 import static io.chargebot.server.auth.AuthTestClient.withToken;
 import static io.chargebot.server.reservation.Drivers.booking;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chargebot.reservation.v1.AdminCancelReservationRequest;
 import io.chargebot.reservation.v1.CancelReservationRequest;
@@ -16,12 +17,10 @@ import io.chargebot.server.notification.ReservationReminders;
 import io.chargebot.server.testing.ParkingFixtures;
 import io.chargebot.server.testing.ParkingFixtures.TestLot;
 import io.chargebot.server.testing.TestDatabases;
-import io.chargebot.user.v1.NotificationType;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -30,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,17 +92,17 @@ class ReservationNotificationsTest {
         driver.reservations().cancelReservation(CancelReservationRequest.newBuilder().setName(mine.getName()).build());
         // A retried cancel adds nothing.
         driver.reservations().cancelReservation(CancelReservationRequest.newBuilder().setName(mine.getName()).build());
-        assertThat(types(mine.getName())).containsExactly("RESERVATION_CANCELLED");
-        assertThat(about(mine.getName()).get(0)[1]).contains("Test lot Asia/Seoul").contains("10:00");
-        assertThat(about(mine.getName()).get(0)[2]).isEqualTo(mine.getName().substring("reservations/".length()));
+        assertThat(types(mine.getName())).containsExactly("RESERVATION_CREATED", "RESERVATION_CANCELLED");
+        assertThat(about(mine.getName()).get(1)[1]).contains("Test lot Asia/Seoul").contains("10:00");
+        assertThat(about(mine.getName()).get(1)[2]).isEqualTo(mine.getName().substring("reservations/".length()));
 
         Reservation other = driver.reservations().createReservation(booking(car, lot.spot(1), inDays(3), 720, 780).build());
         ReservationServiceGrpc.ReservationServiceBlockingStub admin = withToken(ReservationServiceGrpc.newBlockingStub(t.channel),
                 t.signIn("admin", ADMIN_PASSWORD).getAccessToken());
         admin.adminCancelReservation(AdminCancelReservationRequest.newBuilder().setName(other.getName())
                 .setReason("충전기 점검").build());
-        assertThat(types(other.getName())).containsExactly("RESERVATION_FORCE_CANCELLED");
-        assertThat(about(other.getName()).get(0)[1]).endsWith("사유: 충전기 점검");
+        assertThat(types(other.getName())).containsExactly("RESERVATION_CREATED", "RESERVATION_FORCE_CANCELLED");
+        assertThat(about(other.getName()).get(1)[1]).endsWith("사유: 충전기 점검");
     }
 
     @Test
@@ -122,73 +120,62 @@ class ReservationNotificationsTest {
         ReservationReminders another = new ReservationReminders(db, notifications, settings); // another replica
 
         one.run(start.minus(Duration.ofHours(2)));
-        assertThat(types(booked.getName())).as("not yet").isEmpty();
+        assertThat(types(booked.getName())).as("not yet").containsExactly("RESERVATION_CREATED");
 
         Instant reminderTime = start.minus(Duration.ofMinutes(20));
         CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> one.run(reminderTime));
         CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> another.run(reminderTime));
         assertThat(first.get() + second.get()).isEqualTo(1);
         one.run(reminderTime.plusSeconds(60));
-        assertThat(types(booked.getName())).containsExactly("RESERVATION_REMINDER");
-        assertThat(about(booked.getName()).get(0)[1]).contains("14:00");
+        assertThat(types(booked.getName())).containsExactly("RESERVATION_CREATED", "RESERVATION_REMINDER");
+        assertThat(about(booked.getName()).get(1)[1]).contains("14:00");
 
         Instant afterWindow = start.plus(Duration.ofMinutes(61));
         one.run(afterWindow);
         another.run(afterWindow);
         one.run(afterWindow.plusSeconds(60));
-        assertThat(types(booked.getName())).containsExactly("RESERVATION_REMINDER", "RESERVATION_NO_SHOW");
+        assertThat(types(booked.getName())).containsExactly("RESERVATION_CREATED", "RESERVATION_REMINDER", "RESERVATION_NO_SHOW");
     }
 
     @Test
-    void aBatchedBookingEnqueuesItsCreatedNotificationsInTheSameStatement() throws Exception {
+    void eachBookingIsAnnouncedOnceAndARefusedOrRetriedOneIsNot() throws Exception {
         TestLot lot = ParkingFixtures.seoulLot(t.database, 3);
         Drivers.Driver driver = Drivers.signUp(t);
-        UUID carId = UUID.fromString(driver.newCar().substring("cars/".length()));
-        UUID userId;
-        try (Connection c = TestDatabases.connect(t.database);
-             PreparedStatement ps = c.prepareStatement("SELECT user_id FROM cars WHERE id = ?")) {
-            ps.setObject(1, carId);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                userId = rs.getObject(1, UUID.class);
-            }
+        // Booked at once, so the writer batches them.
+        List<CompletableFuture<Reservation>> calls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String car = driver.newCar();
+            String spot = lot.spot(i);
+            calls.add(CompletableFuture.supplyAsync(() -> driver.reservations().createReservation(
+                    booking(car, spot, inDays(4), 9 * 60, 10 * 60).setRequestId("announce-" + spot.substring(spot.lastIndexOf('/') + 1)).build())));
         }
-        Notifications notifications = t.server.context().getBean(Notifications.class);
-        Instant start = inDays(4).atTime(9, 0).atZone(SEOUL).toInstant();
-        String sql = "WITH inserted_reservations AS (INSERT INTO reservations (user_id, car_id, spot_id, lot_id, "
-                + "plate_normalized, period) SELECT ?, ?, s, ?, '12가3456', tstzrange(?::timestamptz + (n * interval '1 hour'), "
-                + "?::timestamptz + ((n + 1) * interval '1 hour')) FROM unnest(?::uuid[]) WITH ORDINALITY AS x (s, n) "
-                + "RETURNING " + Notifications.RESERVATION_COLUMNS + "), "
-                + "notified AS (" + notifications.insertForReservations(NotificationType.NOTIFICATION_TYPE_RESERVATION_CREATED,
-                        "inserted_reservations") + ") "
-                + "SELECT 'reservations/' || id FROM inserted_reservations";
-        List<String> names = new ArrayList<>();
-        try (Connection c = TestDatabases.connect(t.database); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, userId);
-            ps.setObject(2, carId);
-            ps.setObject(3, lot.id());
-            ps.setTimestamp(4, Timestamp.from(start));
-            ps.setTimestamp(5, Timestamp.from(start));
-            ps.setArray(6, c.createArrayOf("uuid", lot.spots().toArray()));
-            ps.setTimestamp(7, Timestamp.from(t.clock.instant())); // the statement's one parameter: the event time
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    names.add(rs.getString(1));
-                }
-            }
+        List<Reservation> booked = new ArrayList<>();
+        for (CompletableFuture<Reservation> call : calls) {
+            booked.add(call.get());
         }
-        assertThat(names).hasSize(3);
-        for (String name : names) {
-            assertThat(types(name)).containsExactly("RESERVATION_CREATED");
-            assertThat(about(name).get(0)[1]).contains("Test lot Asia/Seoul").contains("A0");
+        for (Reservation reservation : booked) {
+            assertThat(types(reservation.getName())).containsExactly("RESERVATION_CREATED");
+            assertThat(about(reservation.getName()).get(0)[1]).contains("Test lot Asia/Seoul").contains("09:00");
         }
-        // Enqueuing again for the same reservations inserts nothing.
-        try (Connection c = TestDatabases.connect(t.database); PreparedStatement ps = c.prepareStatement(
-                notifications.insertForReservations(NotificationType.NOTIFICATION_TYPE_RESERVATION_CREATED,
-                        "(SELECT " + Notifications.RESERVATION_COLUMNS + " FROM reservations WHERE car_id = ?)"))) {
-            ps.setTimestamp(1, Timestamp.from(t.clock.instant()));
-            ps.setObject(2, carId);
-            assertThat(ps.executeUpdate()).isZero();
+        // The same request again returns the same reservation and announces nothing new.
+        Reservation first = booked.get(0);
+        Reservation again = driver.reservations().createReservation(booking(first.getCar(), first.getSpot(), inDays(4),
+                9 * 60, 10 * 60).setRequestId("announce-" + first.getSpot().substring(first.getSpot().lastIndexOf('/') + 1)).build());
+        assertThat(again.getName()).isEqualTo(first.getName());
+        // An overlapping booking is refused and announces nothing.
+        String otherCar = driver.newCar();
+        assertThatThrownBy(() -> driver.reservations().createReservation(booking(otherCar, first.getSpot(), inDays(4),
+                9 * 60 + 30, 10 * 60 + 30).build())).isInstanceOf(io.grpc.StatusRuntimeException.class);
+        assertThat(count("SELECT count(*) FROM notification_outbox WHERE type = 'RESERVATION_CREATED' AND user_id = "
+                + "(SELECT user_id FROM cars WHERE id = '" + otherCar.substring("cars/".length()) + "')")).isEqualTo(3);
+        assertThat(types(first.getName())).containsExactly("RESERVATION_CREATED");
+    }
+
+    private static long count(String sql) throws SQLException {
+        try (Connection c = TestDatabases.connect(t.database); PreparedStatement ps = c.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 }
