@@ -89,6 +89,8 @@ public final class RobotBridge implements AutoCloseable {
     private final ManagedChannel channel;
     private final boolean ownsChannel;
     private final RobotServiceGrpc.RobotServiceStub stub;
+    /** The service token source, or null without credentials. */
+    private final ServiceTokenCredentials credentials;
     private final MqttAsyncClient mqtt;
     private final MqttConnectionOptions mqttOptions;
     private final Backoff mqttBackoff;
@@ -164,9 +166,10 @@ public final class RobotBridge implements AutoCloseable {
         });
         this.permits = new Semaphore(config.receiveMaximum());
         RobotServiceGrpc.RobotServiceStub s = RobotServiceGrpc.newStub(channel);
-        if (config.clientId() != null) {
-            s = s.withCallCredentials(new ServiceTokenCredentials(channel, config.clientId(), config.clientSecret(),
-                    clock));
+        this.credentials = config.clientId() == null ? null
+                : new ServiceTokenCredentials(channel, config.clientId(), config.clientSecret(), clock);
+        if (credentials != null) {
+            s = s.withCallCredentials(credentials);
         }
         this.stub = s;
         this.mqttBackoff = new Backoff(config.minBackoff(), config.maxBackoff());
@@ -701,6 +704,10 @@ public final class RobotBridge implements AutoCloseable {
     }
 
     private void streamLost(Status status) {
+        if (status.getCode() == Status.Code.UNAUTHENTICATED && credentials != null) {
+            // E.g. a restarted server that no longer accepts the cached token: exchange the secret again.
+            credentials.invalidate();
+        }
         requests = null;
         welcomed = false;
         outbox.clear();
