@@ -4,7 +4,8 @@
 # only the build and DATABASE_URL, for a benchmark that starts its own servers); on exit it stops the
 # server and drops the database. finish_run checks the server afterwards.
 # The caller sets: HERE (the benchmarks directory), BENCH_NAME, BENCH_DEFAULT_DB and SERVER_ENV
-# (an array of NAME=value for the server, may be empty).
+# (an array of NAME=value for the server, may be empty); optionally PLATFORM_ARGS (an array of extra
+# platform options, e.g. --robots=0) and EXTRA_PIDS (processes it started, stopped on exit).
 # Environment: PGHOST/PGPORT/PGUSER, BENCH_DB_NAME, BENCH_DATABASE_URL, PLATFORM_JAR,
 # SERVER_JAVA_OPTS, BENCH_JAVA_OPTS, CHARGEBOT_LOG_LEVEL, RESULTS_DIR.
 set -euo pipefail
@@ -53,6 +54,9 @@ cleanup() {
     fi
     wait "$SERVER_PID" 2>/dev/null || true
   fi
+  for pid in ${EXTRA_PIDS:-}; do   # helpers the caller started (a private broker, say)
+    kill "$pid" 2>/dev/null || true
+  done
   if [[ $CREATED_DB == 1 ]]; then
     say "dropping database $DB_NAME"
     psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)" \
@@ -79,11 +83,11 @@ fi
 # --- server (BENCH_START_SERVER=0: the benchmark starts its own servers) ----------------------------
 if [[ ${BENCH_START_SERVER:-1} == 1 ]]; then
   SERVER_LOG=$WORK_DIR/server.log
-  say "starting the platform: java ${SERVER_JAVA_OPTS:-} -jar $(basename "$PLATFORM_JAR") --grpc-port=0 --gateway-port=0 --no-demo-data"
+  say "starting the platform: java ${SERVER_JAVA_OPTS:-} -jar $(basename "$PLATFORM_JAR") --grpc-port=0 --gateway-port=0 --no-demo-data ${PLATFORM_ARGS[*]:-}"
   START_NS=$(date +%s%N)
   # shellcheck disable=SC2086
   env "${SERVER_ENV[@]}" DATABASE_URL="$DATABASE_URL" java ${SERVER_JAVA_OPTS:-} -jar "$PLATFORM_JAR" \
-    --grpc-port=0 --gateway-port=0 --no-demo-data >"$SERVER_LOG" 2>&1 &
+    --grpc-port=0 --gateway-port=0 --no-demo-data ${PLATFORM_ARGS[@]+"${PLATFORM_ARGS[@]}"} >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
 
   READY=

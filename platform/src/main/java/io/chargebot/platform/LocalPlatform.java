@@ -3,7 +3,6 @@ package io.chargebot.platform;
 import io.chargebot.bridge.BridgeConfig;
 import io.chargebot.bridge.EmbeddedBroker;
 import io.chargebot.bridge.RobotBridge;
-import io.chargebot.bridge.RobotTopics;
 import io.chargebot.bridge.sim.RobotSimulator;
 import io.chargebot.gateway.GatewayConfig;
 import io.chargebot.gateway.GrpcWebGateway;
@@ -26,8 +25,9 @@ import java.util.Map;
  * {@code DATABASE_URL} is set), the gRPC server with demo data, and the gRPC-Web/JSON gateway in
  * front of it, and the robot side: an MQTT 5 broker (embedded HiveMQ CE unless {@code MQTT_URL} is set), the
  * robot bridge (with a service client generated for this run) and a few simulated robots
- * ({@code demo-robot-01}..). Ports default to 50051 (gRPC) and 8080 (gateway) when free, otherwise free ones are
- * picked; every address is printed.
+ * ({@code demo-robot-01}..); the bridge reads {@code CHARGEBOT_BRIDGE_ID}, {@code CHARGEBOT_MQTT_TOPIC_ROOT} and the
+ * other settings of a stand-alone bridge ({@link BridgeConfig#fromEnvironment}). Ports default to 50051 (gRPC) and
+ * 8080 (gateway) when free, otherwise free ones are picked; every address is printed.
  *
  * <pre>
  * java -jar chargebot-platform.jar [--grpc-port=N] [--gateway-port=N] [--no-demo-data] [--robots=N] [--no-mqtt]
@@ -185,8 +185,14 @@ public final class LocalPlatform implements AutoCloseable {
         }
         RobotBridge bridge = null;
         try {
-            BridgeConfig config = BridgeConfig.of(mqttUrl, "127.0.0.1:" + grpcPort, "local-platform")
-                    .withCredentials(BRIDGE_CLIENT_ID, bridgeSecret);
+            // The bridge's id (its MQTT session), topic root, share group and receive maximum may be set as for a
+            // stand-alone bridge (BridgeConfig.fromEnvironment); the server and the credentials are this run's.
+            BridgeConfig fromEnv = BridgeConfig.fromEnvironment(env);
+            BridgeConfig config = new BridgeConfig(mqttUrl, fromEnv.mqttUsername(), fromEnv.mqttPassword(),
+                    "127.0.0.1:" + grpcPort, false, BRIDGE_CLIENT_ID, bridgeSecret,
+                    env.getOrDefault("CHARGEBOT_BRIDGE_ID", "local-platform"), fromEnv.topicRoot(), fromEnv.shareGroup(),
+                    fromEnv.receiveMaximum(), fromEnv.sessionExpiry(), fromEnv.flushInterval(), fromEnv.minBackoff(),
+                    fromEnv.maxBackoff(), fromEnv.ackTimeout());
             bridge = RobotBridge.start(config);
             RobotSimulator simulator = null;
             if (count > 0) {
@@ -194,8 +200,7 @@ public final class LocalPlatform implements AutoCloseable {
                 for (int i = 1; i <= count; i++) {
                     ids.add(String.format("demo-robot-%02d", i));
                 }
-                simulator = RobotSimulator.start(new RobotSimulator.Options(mqttUrl,
-                        env.getOrDefault("CHARGEBOT_MQTT_TOPIC_ROOT", RobotTopics.DEFAULT_ROOT), ids, 1000, 10));
+                simulator = RobotSimulator.start(new RobotSimulator.Options(mqttUrl, config.topicRoot(), ids, 1000, 10));
             }
             return new RobotSide(broker, mqttUrl, bridge, simulator);
         } catch (RuntimeException e) {

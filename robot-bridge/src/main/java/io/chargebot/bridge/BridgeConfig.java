@@ -34,8 +34,8 @@ import java.util.UUID;
  * @param shareGroup MQTT v5 shared subscription group
  * @param receiveMaximum most unacknowledged MQTT messages the broker may send (the bridge's buffer bound)
  * @param sessionExpiry how long the broker keeps the bridge's session (and queues messages) while it is away
- * @param flushInterval how long telemetry waits to fill a batch; 0 (default): until the messages already received
- *     are batched (batches grow with the load, no added latency)
+ * @param flushInterval how long telemetry waits to fill a batch; 0 (default): no wait, a batch is sent as soon as
+ *     fewer than two requests are unacknowledged (batches grow with the load, no added latency)
  * @param minBackoff first reconnect delay
  * @param maxBackoff largest reconnect delay
  * @param ackTimeout how long a message sent on a healthy stream may go unacknowledged before it is sent again

@@ -23,7 +23,9 @@ import io.grpc.stub.ClientResponseObserver;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +69,13 @@ public final class RobotBridge implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RobotBridge.class);
     /** Used when the welcome does not say. */
     static final int DEFAULT_MAX_BATCH = 500;
+    /**
+     * Requests on the stream whose messages are not all acknowledged yet. The server handles a stream's requests one
+     * at a time, each in its own transaction: with one request being stored and one waiting, the server is never idle,
+     * and telemetry arriving meanwhile collects into the next batch, so batches (and messages per commit) grow with the
+     * load instead of every message costing a commit.
+     */
+    static final int MAX_REQUESTS_IN_FLIGHT = 2;
     private static final String VERSION = "0.1.0";
 
     private final BridgeConfig config;
@@ -80,6 +89,8 @@ public final class RobotBridge implements AutoCloseable {
     private final ManagedChannel channel;
     private final boolean ownsChannel;
     private final RobotServiceGrpc.RobotServiceStub stub;
+    /** The service token source, or null without credentials. */
+    private final ServiceTokenCredentials credentials;
     private final MqttAsyncClient mqtt;
     private final MqttConnectionOptions mqttOptions;
     private final Backoff mqttBackoff;
@@ -94,7 +105,11 @@ public final class RobotBridge implements AutoCloseable {
 
     // Owned by the loop thread.
     private final LinkedHashMap<Object, Pending> pending = new LinkedHashMap<>();
-    private final List<Telemetry> batch = new ArrayList<>();
+    /** Messages waiting to be sent, in arrival order: telemetry collects in {@link Batch}es, others one by one. */
+    private final ArrayDeque<Object> outbox = new ArrayDeque<>();
+    /** Requests sent on the current stream by id, with how many of their messages are not acknowledged yet. */
+    private final HashMap<Long, Integer> unackedBySend = new HashMap<>();
+    private long sendIds;
     private ScheduledFuture<?> flushTask;
     private ScheduledFuture<?> ackCheck;
     private ClientCallStreamObserver<ConnectRequest> requests;
@@ -104,6 +119,12 @@ public final class RobotBridge implements AutoCloseable {
 
     /** A received MQTT message: which connection it came on, its packet id and QoS. */
     private record MqttRef(long generation, int id, int qos) {
+    }
+
+    /** Telemetry collecting for one TelemetryBatch. */
+    private static final class Batch {
+        final List<Pending> items = new ArrayList<>();
+        final long openedNanos = System.nanoTime();
     }
 
     /** Deduplication key of a robot message. */
@@ -117,6 +138,12 @@ public final class RobotBridge implements AutoCloseable {
         final List<MqttRef> refs = new ArrayList<>(1);
         /** When it was last sent on a stream (System.nanoTime()), 0 if not yet. */
         long sentNanos;
+        /** The request it was last sent in on the current stream, 0 if none. */
+        long sendId;
+        /** In the outbox. */
+        boolean queued;
+        /** Acknowledged (no longer in {@code pending}). */
+        boolean done;
 
         Pending(Telemetry telemetry, ConnectRequest request) {
             this.telemetry = telemetry;
@@ -139,9 +166,10 @@ public final class RobotBridge implements AutoCloseable {
         });
         this.permits = new Semaphore(config.receiveMaximum());
         RobotServiceGrpc.RobotServiceStub s = RobotServiceGrpc.newStub(channel);
-        if (config.clientId() != null) {
-            s = s.withCallCredentials(new ServiceTokenCredentials(channel, config.clientId(), config.clientSecret(),
-                    clock));
+        this.credentials = config.clientId() == null ? null
+                : new ServiceTokenCredentials(channel, config.clientId(), config.clientSecret(), clock);
+        if (credentials != null) {
+            s = s.withCallCredentials(credentials);
         }
         this.stub = s;
         this.mqttBackoff = new Backoff(config.minBackoff(), config.maxBackoff());
@@ -418,35 +446,77 @@ public final class RobotBridge implements AutoCloseable {
         }
     }
 
-    /** Loop thread: sends or batches one pending message on the welcomed stream. */
+    /** Loop thread: queues one pending message for the welcomed stream and sends what the pipeline allows. */
     private void enqueue(Pending p) {
-        p.sentNanos = System.nanoTime();
+        if (p.queued || p.done) {
+            return;
+        }
+        p.queued = true;
         if (p.telemetry != null) {
-            batch.add(p.telemetry);
-            if (batch.size() >= maxBatch) {
-                flushBatch();
-            } else if (flushTask == null) {
-                // With no delay the flush runs after the messages already queued on the loop: batches grow with the
-                // load without adding latency (the broker's in-flight window is small, so ack latency is throughput).
-                flushTask = loop.schedule(this::flushBatch, config.flushInterval().toNanos(), TimeUnit.NANOSECONDS);
+            Batch open = outbox.peekLast() instanceof Batch b && b.items.size() < maxBatch ? b : null;
+            if (open == null) {
+                open = new Batch();
+                outbox.addLast(open);
             }
+            open.items.add(p);
         } else {
-            flushBatch(); // keep arrival order: telemetry received before this event goes first
-            send(p.request);
+            outbox.addLast(p);
+        }
+        drain();
+    }
+
+    /**
+     * Loop thread: sends queued requests while fewer than {@link #MAX_REQUESTS_IN_FLIGHT} are unacknowledged. With a
+     * flush interval, a batch that is still filling and last in line waits up to that long.
+     */
+    private void drain() {
+        while (welcomed && requests != null && unackedBySend.size() < MAX_REQUESTS_IN_FLIGHT && !outbox.isEmpty()) {
+            Object head = outbox.peekFirst();
+            if (head instanceof Batch b && outbox.size() == 1 && b.items.size() < maxBatch
+                    && !config.flushInterval().isZero()) {
+                long waitNanos = b.openedNanos + config.flushInterval().toNanos() - System.nanoTime();
+                if (waitNanos > 0) {
+                    if (flushTask == null) {
+                        flushTask = loop.schedule(() -> {
+                            flushTask = null;
+                            drain();
+                        }, waitNanos, TimeUnit.NANOSECONDS);
+                    }
+                    return;
+                }
+            }
+            outbox.pollFirst();
+            List<Pending> items = head instanceof Batch b ? b.items : List.of((Pending) head);
+            long sendId = ++sendIds;
+            int count = 0;
+            TelemetryBatch.Builder telemetry = head instanceof Batch ? TelemetryBatch.newBuilder() : null;
+            for (Pending p : items) {
+                p.queued = false;
+                if (p.done) {
+                    continue; // acknowledged while it waited to be sent again
+                }
+                detach(p);
+                p.sendId = sendId;
+                p.sentNanos = System.nanoTime();
+                count++;
+                if (telemetry != null) {
+                    telemetry.addItems(p.telemetry);
+                }
+            }
+            if (count == 0) {
+                continue;
+            }
+            unackedBySend.put(sendId, count);
+            send(telemetry != null ? ConnectRequest.newBuilder().setTelemetry(telemetry).build() : items.get(0).request);
         }
     }
 
-    private void flushBatch() {
-        if (flushTask != null) {
-            flushTask.cancel(false);
-            flushTask = null;
+    /** Loop thread: {@code p} no longer counts toward the request it was last sent in. */
+    private void detach(Pending p) {
+        if (p.sendId != 0) {
+            unackedBySend.computeIfPresent(p.sendId, (id, n) -> n > 1 ? n - 1 : null);
+            p.sendId = 0;
         }
-        if (batch.isEmpty() || !welcomed) {
-            batch.clear();
-            return;
-        }
-        send(ConnectRequest.newBuilder().setTelemetry(TelemetryBatch.newBuilder().addAllItems(batch)).build());
-        batch.clear();
     }
 
     private void send(ConnectRequest request) {
@@ -478,6 +548,8 @@ public final class RobotBridge implements AutoCloseable {
                 }
             }
             if (p.refs.isEmpty()) {
+                p.done = true;
+                detach(p);
                 it.remove();
             }
         }
@@ -501,6 +573,8 @@ public final class RobotBridge implements AutoCloseable {
         if (p == null) {
             return;
         }
+        p.done = true;
+        detach(p);
         for (MqttRef ref : p.refs) {
             ackMqtt(ref);
         }
@@ -575,7 +649,6 @@ public final class RobotBridge implements AutoCloseable {
                 for (Pending p : new ArrayList<>(pending.values())) {
                     enqueue(p);
                 }
-                flushBatch();
                 firstWelcome.countDown();
                 if (ackCheck == null) {
                     long period = Math.max(10, config.ackTimeout().toMillis() / 4);
@@ -601,13 +674,13 @@ public final class RobotBridge implements AutoCloseable {
         long cutoff = System.nanoTime() - config.ackTimeout().toNanos();
         int resent = 0;
         for (Pending p : new ArrayList<>(pending.values())) {
-            if (p.sentNanos != 0 && p.sentNanos - cutoff < 0) {
+            if (p.sendId != 0 && p.sentNanos - cutoff < 0) {
+                detach(p); // its ack is taken as lost: the request no longer holds a place in the pipeline
                 enqueue(p);
                 resent++;
             }
         }
         if (resent > 0) {
-            flushBatch();
             metrics.resent.addAndGet(resent);
             log.warn("Re-sent {} messages the server did not acknowledge within {}", resent, config.ackTimeout());
         }
@@ -627,12 +700,22 @@ public final class RobotBridge implements AutoCloseable {
         for (String reportId : ack.getMalformedReportIdsList()) {
             complete(reportId);
         }
+        drain();
     }
 
     private void streamLost(Status status) {
+        if (status.getCode() == Status.Code.UNAUTHENTICATED && credentials != null) {
+            // E.g. a restarted server that no longer accepts the cached token: exchange the secret again.
+            credentials.invalidate();
+        }
         requests = null;
         welcomed = false;
-        batch.clear();
+        outbox.clear();
+        unackedBySend.clear();
+        for (Pending p : pending.values()) {
+            p.queued = false;
+            p.sendId = 0;
+        }
         if (flushTask != null) {
             flushTask.cancel(false);
             flushTask = null;

@@ -12,7 +12,7 @@ import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /** A hand-driven robot (raw Paho v5 client) for tests: publishes payloads as given, records commands. */
-final class TestRobot implements AutoCloseable {
+public final class TestRobot implements AutoCloseable {
 
     record Received(String topic, MqttMessage message) {
     }
@@ -20,7 +20,7 @@ final class TestRobot implements AutoCloseable {
     final List<Received> commands = new CopyOnWriteArrayList<>();
     private final MqttClient client;
 
-    TestRobot(String url, String clientId) throws MqttException {
+    public TestRobot(String url, String clientId) throws MqttException {
         client = new MqttClient(url, clientId, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
@@ -33,7 +33,7 @@ final class TestRobot implements AutoCloseable {
                     (t, m) -> commands.add(new Received(t, m))});
     }
 
-    void publish(String topic, byte[] payload, String contentType) throws MqttException {
+    public void publish(String topic, byte[] payload, String contentType) throws MqttException {
         MqttProperties properties = new MqttProperties();
         if (contentType != null) {
             properties.setContentType(contentType);

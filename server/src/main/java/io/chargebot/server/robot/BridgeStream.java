@@ -104,8 +104,8 @@ final class BridgeStream implements StreamObserver<ConnectRequest>, CommandRelay
             default -> throw ApiException.invalid("kind", "set exactly one of hello, telemetry, event, connection, malformed");
         }
         send(ConnectResponse.newBuilder().setAck(outcome.ack()).build());
-        hub.changed(outcome.changed(), outcome.moved());
         background.dispatchSoon(outcome.freed());
+        hub.changed(outcome.changed(), outcome.moved());
     }
 
     private synchronized boolean send(ConnectResponse response) {

@@ -176,8 +176,9 @@ final class RobotIngest {
             + "?::timestamptz[], ?::text[], ?::float8[], ?::float8[], ?::float8[], ?::text[], ?::float8[], ?::float8[], "
             + "?::uuid[], ?::bytea[]) AS t(robot_id, sequence, recorded_at, state, battery_percent, latitude, longitude, "
             + "floor, x_meters, y_meters, reservation_id, message)), "
-            + "fresh AS (INSERT INTO robot_message_keys (robot_id, sequence, recorded_at) "
-            + "SELECT robot_id, sequence, recorded_at FROM input ON CONFLICT DO NOTHING RETURNING robot_id, sequence) "
+            + "fresh AS (INSERT INTO robot_message_keys (robot_id, sequence, recorded_at, stored_at) "
+            + "SELECT robot_id, sequence, recorded_at, ?::timestamptz FROM input ON CONFLICT DO NOTHING "
+            + "RETURNING robot_id, sequence) "
             + "INSERT INTO robot_logs (robot_id, recorded_at, sequence, kind, received_at, state, battery_percent, latitude, "
             + "longitude, floor, x_meters, y_meters, reservation_id, message) "
             + "SELECT i.robot_id, i.recorded_at, i.sequence, 'TELEMETRY', ?, i.state, i.battery_percent, i.latitude, "
@@ -235,6 +236,7 @@ final class RobotIngest {
             ps.setArray(i++, connection.createArrayOf("float8", ys));
             ps.setArray(i++, connection.createArrayOf("uuid", reservations));
             ps.setArray(i++, connection.createArrayOf("bytea", messages));
+            ps.setTimestamp(i++, Timestamp.from(now));
             ps.setTimestamp(i, Timestamp.from(now));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -330,8 +332,8 @@ final class RobotIngest {
     // ------------------------------------------------------------------------------------------------
     // Events and connection changes
 
-    private static final String INSERT_ONE = "WITH fresh AS (INSERT INTO robot_message_keys (robot_id, sequence, recorded_at) "
-            + "VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING robot_id) "
+    private static final String INSERT_ONE = "WITH fresh AS (INSERT INTO robot_message_keys (robot_id, sequence, recorded_at, "
+            + "stored_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING robot_id) "
             + "INSERT INTO robot_logs (robot_id, recorded_at, sequence, kind, received_at, event_type, reservation_id, message) "
             + "SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM fresh RETURNING sequence";
 
@@ -344,6 +346,7 @@ final class RobotIngest {
             ps.setObject(i++, robotId);
             ps.setLong(i++, sequence);
             ps.setTimestamp(i++, recorded);
+            ps.setTimestamp(i++, Timestamp.from(now));
             ps.setObject(i++, robotId);
             ps.setTimestamp(i++, recorded);
             ps.setLong(i++, sequence);

@@ -31,6 +31,16 @@ final class RobotSettings {
     final Duration commandPollInterval;
     /** How often free robots are matched with due reservations and silent robots marked OFFLINE. */
     final Duration sweepInterval;
+    /**
+     * How long a deduplication key (robot, sequence) is kept after it was stored. Must be longer than any copy of a
+     * message can stay on its way: the bridges' broker session expiry (1 day) plus a robot's re-publish after a
+     * reconnect; see docs/robots-server.md.
+     */
+    final Duration keyRetention;
+    /** How long robot_logs keeps a message, by the robot's timestamp (whole days: daily partitions are dropped). */
+    final Duration logRetention;
+    /** How often the log maintenance (partitions ahead, expired partitions and keys) runs. */
+    final Duration maintenanceInterval;
 
     RobotSettings(@Nullable @Value("${chargebot.server-id:}") String serverId,
                   @Value("${chargebot.robots.dispatch-lead-time:15m}") Duration dispatchLeadTime,
@@ -40,7 +50,10 @@ final class RobotSettings {
                   @Value("${chargebot.robots.max-batch-size:500}") int maxBatchSize,
                   @Value("${chargebot.robots.watch-buffer-robots:10000}") int watchBufferRobots,
                   @Value("${chargebot.robots.command-poll-interval:1s}") Duration commandPollInterval,
-                  @Value("${chargebot.robots.sweep-interval:5s}") Duration sweepInterval) {
+                  @Value("${chargebot.robots.sweep-interval:5s}") Duration sweepInterval,
+                  @Value("${chargebot.robots.key-retention:7d}") Duration keyRetention,
+                  @Value("${chargebot.robots.log-retention:30d}") Duration logRetention,
+                  @Value("${chargebot.robots.maintenance-interval:1h}") Duration maintenanceInterval) {
         this.serverId = serverId == null || serverId.isBlank() ? ServerIdentity.defaultId() : serverId;
         this.dispatchLeadTime = dispatchLeadTime;
         this.commandTtl = commandTtl;
@@ -50,5 +63,12 @@ final class RobotSettings {
         this.watchBufferRobots = watchBufferRobots;
         this.commandPollInterval = commandPollInterval;
         this.sweepInterval = sweepInterval;
+        if (keyRetention.compareTo(Duration.ofDays(2)) < 0) {
+            throw new IllegalArgumentException("chargebot.robots.key-retention must be at least 2d (the bridges' broker "
+                    + "session expiry is 1 day), got " + keyRetention);
+        }
+        this.keyRetention = keyRetention;
+        this.logRetention = logRetention;
+        this.maintenanceInterval = maintenanceInterval;
     }
 }

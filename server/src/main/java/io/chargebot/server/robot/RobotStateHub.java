@@ -52,6 +52,9 @@ final class RobotStateHub {
     private final Set<UUID> dirty = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Map<UUID, Long> lastMove = new ConcurrentHashMap<>();
+    /** Robots to announce to the other replicas by the next NOTIFY (sent on the executor, coalesced). */
+    private final Set<UUID> toAnnounce = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean announceScheduled = new AtomicBoolean();
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "chargebot-robot-watch");
         thread.setDaemon(true);
@@ -187,8 +190,24 @@ final class RobotStateHub {
         if (ids.isEmpty()) {
             return;
         }
-        notifications.statesChanged(ids);
+        // The NOTIFY is a statement and a commit of its own: not on the caller's thread (a bridge stream, which
+        // reads its next request only after this returns), but on the executor, several changes per NOTIFY.
+        toAnnounce.addAll(ids);
+        if (announceScheduled.compareAndSet(false, true)) {
+            try {
+                executor.execute(this::announce);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                announceScheduled.set(false); // shutting down
+            }
+        }
         changedElsewhere(ids);
+    }
+
+    private void announce() {
+        announceScheduled.set(false);
+        Set<UUID> ids = new HashSet<>(toAnnounce);
+        toAnnounce.removeAll(ids);
+        notifications.statesChanged(ids);
     }
 
     /** Robots another replica changed (or whose silence this replica noticed): sent to local watchers only. */
