@@ -304,6 +304,14 @@ public final class LocalPlatform implements AutoCloseable {
                 // Keep JNA's default directory.
             }
         }
+        // ... and it unpacks it from this jar when its class initialises. Do that now, while this is the
+        // only thread: later, a start-up thread that closes a shared handle on the jar (seen as
+        // "Inflater has been closed" in Native.<clinit>) can break the unpacking half-way.
+        try {
+            Class.forName("com.sun.jna.Native", true, LocalPlatform.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            // No JNA: the broker's system probe reports it when the broker starts.
+        }
         Options options;
         try {
             options = Options.parse(args, System.getenv());
