@@ -23,14 +23,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -157,42 +160,44 @@ public final class AuthInterceptor implements ServerInterceptor, Ordered {
         if (claims == null) {
             return null;
         }
-        if (claims.role() != Role.SERVICE) {
-            SessionCache.Entry cached = sessionCache.get(claims.sessionId());
-            if (cached != null) {
-                return cached.userId().toString().equals(claims.subject()) && cached.role() == claims.role()
-                        ? new Principal(claims.subject(), claims.role(), claims.sessionId(), claims.scopes()) : null;
+        if (claims.role() == Role.SERVICE) {
+            if (!db.read(connection -> serviceClientEnabled(connection, claims.subject()))) {
+                return null;
             }
-        }
-        long generation = sessionCache.generation();
-        boolean active = db.read(connection -> {
-            if (claims.role() == Role.SERVICE) {
-                try (PreparedStatement ps = Db.prepare(connection,
-                        "SELECT 1 FROM service_clients WHERE client_id = ? AND disabled_at IS NULL")) {
-                    ps.setString(1, claims.subject());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        return rs.next();
-                    }
-                }
+        } else {
+            UUID subject = UUID.fromString(claims.subject());
+            SessionCache.Entry session = sessionCache.get(claims.sessionId(), id -> db.read(connection ->
+                    sessionOpen(connection, id, subject, claims.role()))
+                    ? Optional.of(new SessionCache.Entry(subject, claims.role())) : Optional.empty()).orElse(null);
+            if (session == null || !session.userId().equals(subject) || session.role() != claims.role()) {
+                return null;
             }
-            try (PreparedStatement ps = Db.prepare(connection,
-                    "SELECT u.role FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ? "
-                    + "AND s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL")) {
-                ps.setObject(1, claims.sessionId());
-                ps.setObject(2, UUID.fromString(claims.subject()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    // A role changed since the token was issued (admin demoted) takes effect at once too.
-                    return rs.next() && rs.getString(1).equals(claims.role().name());
-                }
-            }
-        });
-        if (!active) {
-            return null;
-        }
-        if (claims.role() != Role.SERVICE) {
-            sessionCache.put(claims.sessionId(), UUID.fromString(claims.subject()), claims.role(), generation);
         }
         return new Principal(claims.subject(), claims.role(), claims.sessionId(), claims.scopes());
+    }
+
+    private static boolean serviceClientEnabled(Connection connection, String clientId) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection,
+                "SELECT 1 FROM service_clients WHERE client_id = ? AND disabled_at IS NULL")) {
+            ps.setString(1, clientId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Whether the session is open, of this live user, whose role is still the token's. */
+    private static boolean sessionOpen(Connection connection, UUID sessionId, UUID userId, Role role) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection,
+                "SELECT u.role FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ? "
+                + "AND s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL")) {
+            ps.setObject(1, sessionId);
+            ps.setObject(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                // A role changed since the token was issued (admin demoted) takes effect at once too.
+                return rs.next() && rs.getString(1).equals(role.name());
+            }
+        }
     }
 
     private String clientAddress(ServerCall<?, ?> call, Metadata headers) {

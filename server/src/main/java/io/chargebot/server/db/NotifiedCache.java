@@ -103,6 +103,12 @@ public abstract class NotifiedCache<K, V> implements DatabaseNotifications.Subsc
         entries.remove(key);
     }
 
+    /** Drops every value matching {@code which} (for notifications that name a group, not a key). */
+    protected void invalidateIf(java.util.function.Predicate<V> which) {
+        generation.incrementAndGet();
+        entries.values().removeIf(entry -> which.test(entry.value()));
+    }
+
     protected void invalidateAll() {
         generation.incrementAndGet();
         entries.clear();
