@@ -26,7 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Test double of the server side of RobotService/Connect (in-process transport): records what arrives, welcomes
  * with a max batch size, acknowledges stored messages (or withholds acks) and sends commands.
  */
-final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implements AutoCloseable {
+public final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implements AutoCloseable {
 
     static final int MAX_BATCH = 100;
 
@@ -43,7 +43,7 @@ final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implem
     private final String name;
     private final Server server;
 
-    FakeRobotServer() throws IOException {
+    public FakeRobotServer() throws IOException {
         this("fake-robot-server-" + UUID.randomUUID());
     }
 
@@ -57,7 +57,7 @@ final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implem
         return name;
     }
 
-    ManagedChannel channel() {
+    public ManagedChannel channel() {
         return InProcessChannelBuilder.forName(name).build();
     }
 
@@ -122,7 +122,7 @@ final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implem
         };
     }
 
-    void sendCommand(RobotCommand command) {
+    public void sendCommand(RobotCommand command) {
         StreamObserver<ConnectResponse> stream = current;
         if (stream == null) {
             throw new IllegalStateException("no bridge connected");
@@ -151,8 +151,16 @@ final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase implem
         return telemetry.stream().filter(t -> t.getRobotId().equals(robotId) && t.getSequence() == sequence).count();
     }
 
-    List<RobotEvent> eventsOf(String robotId) {
+    public List<RobotEvent> eventsOf(String robotId) {
         return events.stream().filter(e -> e.getRobotId().equals(robotId)).toList();
+    }
+
+    public List<Telemetry> telemetryOf(String robotId) {
+        return telemetry.stream().filter(t -> t.getRobotId().equals(robotId)).toList();
+    }
+
+    public List<ConnectionChange> connectionsOf(String robotId) {
+        return connections.stream().filter(c -> c.getRobotId().equals(robotId)).toList();
     }
 
     private static void send(StreamObserver<ConnectResponse> stream, ConnectResponse response) {

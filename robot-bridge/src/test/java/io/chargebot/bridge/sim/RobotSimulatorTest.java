@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.util.Timestamps;
 import io.chargebot.bridge.Await;
 import io.chargebot.bridge.BridgeConfig;
+import io.chargebot.bridge.FakeRobotServer;
 import io.chargebot.bridge.RobotBridge;
 import io.chargebot.bridge.TestBroker;
 import io.chargebot.car.v1.ConnectorType;
@@ -27,14 +28,14 @@ import org.junit.jupiter.api.Test;
 /** Simulated robots → real broker → bridge → a test double of the server, and commands back. */
 class RobotSimulatorTest {
 
-    private FakeServer server;
+    private FakeRobotServer server;
     private RobotBridge bridge;
     private RobotSimulator simulator;
     private String root;
 
     @BeforeEach
     void setUp() throws Exception {
-        server = new FakeServer();
+        server = new FakeRobotServer();
         root = TestBroker.uniqueRoot();
         bridge = RobotBridge.start(BridgeConfig.of(TestBroker.url(), "unused", TestBroker.uniqueId("b"))
                 .withTopicRoot(root, TestBroker.uniqueId("g")), server.channel(), true);
@@ -55,9 +56,9 @@ class RobotSimulatorTest {
         String robotId = TestBroker.uniqueId("sim");
         simulator = RobotSimulator.start(new RobotSimulator.Options(TestBroker.url(), root, List.of(robotId), 50,
                 600));
-        Await.until("robot online", () -> server.connections(robotId).stream()
+        Await.until("robot online", () -> server.connectionsOf(robotId).stream()
                 .anyMatch(c -> c.getState() == ConnectionState.CONNECTION_STATE_ONLINE));
-        Await.until("idle telemetry", () -> server.telemetry(robotId).stream()
+        Await.until("idle telemetry", () -> server.telemetryOf(robotId).stream()
                 .anyMatch(t -> t.getState() == RobotState.ROBOT_STATE_IDLE));
 
         long now = System.currentTimeMillis();
@@ -75,9 +76,9 @@ class RobotSimulatorTest {
         server.sendCommand(goToSpot);
         server.sendCommand(goToSpot); // a re-send: answered again with the same event, executed once
 
-        Await.until("charging finished", () -> server.events(robotId).stream()
+        Await.until("charging finished", () -> server.eventsOf(robotId).stream()
                 .anyMatch(e -> e.getType() == RobotEventType.ROBOT_EVENT_TYPE_CHARGING_FINISHED));
-        List<RobotEvent> events = server.events(robotId).stream().distinct().toList();
+        List<RobotEvent> events = server.eventsOf(robotId).stream().distinct().toList();
         assertThat(events).extracting(RobotEvent::getType).containsExactly(
                 RobotEventType.ROBOT_EVENT_TYPE_COMMAND_ACK,
                 RobotEventType.ROBOT_EVENT_TYPE_ARRIVED,
@@ -90,11 +91,11 @@ class RobotSimulatorTest {
         assertThat(events).extracting(RobotEvent::getSequence).isSorted().doesNotHaveDuplicates();
 
         Await.until("back to idle at base", () -> {
-            List<Telemetry> t = server.telemetry(robotId);
+            List<Telemetry> t = server.telemetryOf(robotId);
             return t.get(t.size() - 1).getState() == RobotState.ROBOT_STATE_IDLE
                     && t.stream().anyMatch(x -> x.getState() == RobotState.ROBOT_STATE_RETURNING);
         });
-        List<Telemetry> telemetry = server.telemetry(robotId);
+        List<Telemetry> telemetry = server.telemetryOf(robotId);
         assertThat(telemetry).anySatisfy(t -> {
             assertThat(t.getState()).isEqualTo(RobotState.ROBOT_STATE_CHARGING);
             assertThat(t.getPosition().getXMeters()).isEqualTo(30.0);
@@ -109,7 +110,7 @@ class RobotSimulatorTest {
         String robotId = TestBroker.uniqueId("sim");
         simulator = RobotSimulator.start(new RobotSimulator.Options(TestBroker.url(), root, List.of(robotId), 50,
                 1));
-        Await.until("robot online", () -> !server.connections(robotId).isEmpty());
+        Await.until("robot online", () -> !server.connectionsOf(robotId).isEmpty());
         long now = System.currentTimeMillis();
         RobotCommand goToSpot = RobotCommand.newBuilder()
                 .setCommandId(UUID.randomUUID().toString()).setRobotId(robotId)
@@ -118,24 +119,24 @@ class RobotSimulatorTest {
                 .setChargeEndTime(Timestamps.fromMillis(now + 3_600_000))
                 .setExpireTime(Timestamps.fromMillis(now + 60_000)).build();
         server.sendCommand(goToSpot);
-        Await.until("moving", () -> server.telemetry(robotId).stream()
+        Await.until("moving", () -> server.telemetryOf(robotId).stream()
                 .anyMatch(t -> t.getState() == RobotState.ROBOT_STATE_MOVING));
         RobotCommand cancel = RobotCommand.newBuilder()
                 .setCommandId(UUID.randomUUID().toString()).setRobotId(robotId)
                 .setType(CommandType.COMMAND_TYPE_CANCEL).setReservation("reservations/res-2")
                 .setExpireTime(Timestamps.fromMillis(now + 60_000)).build();
         server.sendCommand(cancel);
-        Await.until("cancel acked", () -> server.events(robotId).stream()
+        Await.until("cancel acked", () -> server.eventsOf(robotId).stream()
                 .anyMatch(e -> e.getCommandId().equals(cancel.getCommandId())
                         && e.getType() == RobotEventType.ROBOT_EVENT_TYPE_COMMAND_ACK));
-        Await.until("returning without a reservation", () -> server.telemetry(robotId).stream()
+        Await.until("returning without a reservation", () -> server.telemetryOf(robotId).stream()
                 .anyMatch(t -> t.getState() == RobotState.ROBOT_STATE_RETURNING && t.getReservation().isEmpty()));
-        assertThat(server.events(robotId)).noneMatch(e -> e.getType() == RobotEventType.ROBOT_EVENT_TYPE_ARRIVED);
+        assertThat(server.eventsOf(robotId)).noneMatch(e -> e.getType() == RobotEventType.ROBOT_EVENT_TYPE_ARRIVED);
 
         simulator.crash(robotId);
-        Await.until("last will", () -> server.connections(robotId).stream()
+        Await.until("last will", () -> server.connectionsOf(robotId).stream()
                 .anyMatch(c -> c.getState() == ConnectionState.CONNECTION_STATE_CONNECTION_BROKEN));
-        ConnectionChange will = server.connections(robotId).stream()
+        ConnectionChange will = server.connectionsOf(robotId).stream()
                 .filter(c -> c.getState() == ConnectionState.CONNECTION_STATE_CONNECTION_BROKEN).findFirst()
                 .orElseThrow();
         assertThat(will.getSequence()).isPositive();

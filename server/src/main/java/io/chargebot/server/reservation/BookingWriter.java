@@ -328,16 +328,12 @@ final class BookingWriter {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new Row(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
-                            rs.getObject(4, UUID.class), instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)),
+                            rs.getObject(4, UUID.class), rs.getTimestamp(5).toInstant(), rs.getTimestamp(6).toInstant(),
                             rs.getString(7), rs.getString(8)));
                 }
             }
         }
         return rows;
-    }
-
-    private static Instant instant(Timestamp timestamp) {
-        return timestamp.toInstant();
     }
 
     /** {@code instant} in microseconds since the epoch; bookings are on a 30-minute grid, {@code now} is truncated. */
