@@ -74,18 +74,24 @@ final class BookingWriter {
                    @Nullable String requestId, Instant now) {}
 
     /** What happened to one booking of a batch. */
-    record Outcome(@Nullable UUID id, @Nullable String plate, boolean retryAlone) {
-        static final Outcome NOT_WRITTEN = new Outcome(null, null, false);
-        static final Outcome ALONE = new Outcome(null, null, true);
+    record Outcome(@Nullable UUID id, @Nullable String plate, boolean retryAlone, List<Reservations.Overlap> overlaps) {
+        static final Outcome NOT_WRITTEN = new Outcome(null, null, false, List.of());
+        static final Outcome ALONE = new Outcome(null, null, true, List.of());
 
         /** Written: the reservation's id and the car's normalised plate. */
         static Outcome written(UUID id, String plate) {
-            return new Outcome(id, plate, false);
+            return new Outcome(id, plate, false, List.of());
         }
 
-        /** Not written: it conflicts with an active reservation or a request id, or car/spot are not bookable. */
-        static Outcome notWritten() {
-            return NOT_WRITTEN;
+        /**
+         * Not written: it conflicts with an active reservation or a request id, or car/spot are not
+         * bookable. {@code overlaps} are the active reservations of the spot or the car that the
+         * statement saw overlapping it (in {@link Reservations.Overlap#ORDER}, at most
+         * {@link Reservations#LISTED_CONFLICTS}); empty when it saw none, e.g. when the row that
+         * stopped it was committed after the statement began, or when car or spot were the reason.
+         */
+        static Outcome notWritten(List<Reservations.Overlap> overlaps) {
+            return overlaps.isEmpty() ? NOT_WRITTEN : new Outcome(null, null, false, List.copyOf(overlaps));
         }
 
         /** The batch failed as a whole: write this booking on its own. */
@@ -122,7 +128,8 @@ final class BookingWriter {
      * notification's event time.
      */
     static String batchStatement(Notifications notifications) {
-        return "WITH input AS (SELECT * FROM unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], "
+        return "WITH input AS (SELECT i.*, tstzrange(" + MICROS.formatted("i.start_us") + ", " + MICROS.formatted("i.end_us")
+                + ") AS period FROM unnest(?::int[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], "
                 + "?::bigint[], ?::bigint[], ?::text[], ?::bigint[]) AS i (ord, user_id, car_id, spot_id, lot_id, start_us, "
                 + "end_us, request_id, now_us)), "
                 + "car AS (SELECT c.id, c.user_id, c.plate_normalized FROM cars c "
@@ -132,7 +139,7 @@ final class BookingWriter {
                 + "inserted_reservations AS (INSERT INTO reservations (user_id, car_id, spot_id, lot_id, plate_normalized, "
                 + "period, request_id, created_at, updated_at) "
                 + "SELECT i.user_id, i.car_id, i.spot_id, i.lot_id, car.plate_normalized, "
-                + "tstzrange(" + MICROS.formatted("i.start_us") + ", " + MICROS.formatted("i.end_us") + "), i.request_id, "
+                + "i.period, i.request_id, "
                 + MICROS.formatted("i.now_us") + ", " + MICROS.formatted("i.now_us") + " "
                 + "FROM input i JOIN car ON car.id = i.car_id AND car.user_id = i.user_id "
                 + "JOIN spot ON spot.id = i.spot_id AND spot.lot_id = i.lot_id ORDER BY i.ord "
@@ -140,8 +147,18 @@ final class BookingWriter {
                 + "RETURNING " + Notifications.RESERVATION_COLUMNS + ", car_id, request_id, plate_normalized), "
                 + "notified AS (" + notifications.insertForReservations(NotificationType.NOTIFICATION_TYPE_RESERVATION_CREATED,
                         "inserted_reservations") + ") "
-                + "SELECT id, user_id, car_id, spot_id, lower(period), upper(period), request_id, plate_normalized "
-                + "FROM inserted_reservations";
+                // The written rows (ord 0), then for each booking not written (ord = its index + 1) the active
+                // reservations this statement's snapshot shows overlapping it: the rows it conflicts with,
+                // unless they were committed after the statement began (those the caller reads itself).
+                + "SELECT 0 AS ord, id, user_id, car_id, spot_id, lower(period), upper(period), request_id, plate_normalized "
+                + "FROM inserted_reservations "
+                + "UNION ALL SELECT i.ord + 1, o.id, o.user_id, o.car_id, o.spot_id, lower(o.period), upper(o.period), "
+                + "o.request_id, NULL FROM input i CROSS JOIN LATERAL (SELECT r.id, r.user_id, r.car_id, r.spot_id, r.period, "
+                + "r.request_id FROM reservations r WHERE r.status IN " + Reservations.ACTIVE + " AND r.period && i.period "
+                + "AND (r.spot_id = i.spot_id OR r.car_id = i.car_id) ORDER BY lower(r.period), r.id LIMIT "
+                + Reservations.LISTED_CONFLICTS + ") o "
+                + "WHERE NOT EXISTS (SELECT 1 FROM inserted_reservations w WHERE w.user_id = i.user_id AND w.car_id = i.car_id "
+                + "AND w.spot_id = i.spot_id AND w.period = i.period AND w.request_id IS NOT DISTINCT FROM i.request_id)";
     }
 
     private final Db db;
@@ -250,8 +267,7 @@ final class BookingWriter {
      * PostgreSQL is the caller's error (for a booking whose batch failed as a whole).
      */
     Outcome writeAlone(Booking booking) {
-        List<Row> written = db.statement(connection -> insert(connection, List.of(booking)));
-        return written.isEmpty() ? Outcome.notWritten() : Outcome.written(written.get(0).id, written.get(0).plate);
+        return outcomes(List.of(booking), db.statement(connection -> insert(connection, List.of(booking)))).get(0);
     }
 
     /** Writes {@code bookings} as one batch, in their order, and tells what happened to each. */
@@ -264,29 +280,72 @@ final class BookingWriter {
             logger.debug("A booking batch of {} failed; writing its bookings alone", bookings.size(), e);
             return java.util.Collections.nCopies(bookings.size(), Outcome.alone());
         }
-        Outcome[] outcomes = new Outcome[bookings.size()];
-        for (Row row : written) {
-            for (int i = 0; i < bookings.size(); i++) {
+        return outcomes(bookings, written);
+    }
+
+    /**
+     * Each booking's outcome from the statement's rows: written, or not written with the overlapping
+     * reservations it saw plus the rows of the same batch written before it that overlap it (the
+     * statement's snapshot cannot show those).
+     */
+    private static List<Outcome> outcomes(List<Booking> bookings, List<Row> rows) {
+        int n = bookings.size();
+        Outcome[] outcomes = new Outcome[n];
+        List<Row> written = new ArrayList<>(n);
+        List<List<Reservations.Overlap>> seen = new ArrayList<>(java.util.Collections.nCopies(n, null));
+        for (Row row : rows) {
+            if (row.ord > 0) {
+                int i = row.ord - 1;
+                if (seen.get(i) == null) {
+                    seen.set(i, new ArrayList<>());
+                }
+                seen.get(i).add(row.overlap());
+                continue;
+            }
+            written.add(row);
+            for (int i = 0; i < n; i++) {
                 if (outcomes[i] == null && row.matches(bookings.get(i))) {
                     outcomes[i] = Outcome.written(row.id, row.plate);
                     break;
                 }
             }
         }
-        for (int i = 0; i < outcomes.length; i++) {
-            if (outcomes[i] == null) {
-                outcomes[i] = Outcome.notWritten();
+        for (int i = 0; i < n; i++) {
+            if (outcomes[i] != null) {
+                continue;
             }
+            Booking b = bookings.get(i);
+            List<Reservations.Overlap> overlaps = seen.get(i) == null ? new ArrayList<>() : seen.get(i);
+            for (Row w : written) {
+                if (w.overlaps(b)) {
+                    overlaps.add(w.overlap());
+                }
+            }
+            overlaps.sort(Reservations.Overlap.ORDER);
+            outcomes[i] = Outcome.notWritten(overlaps.size() > Reservations.LISTED_CONFLICTS
+                    ? overlaps.subList(0, Reservations.LISTED_CONFLICTS) : overlaps);
         }
         return List.of(outcomes);
     }
 
-    /** A written row, to find the booking it came from. */
-    private record Row(UUID id, UUID userId, UUID carId, UUID spotId, Instant start, Instant end,
-                       @Nullable String requestId, String plate) {
+    /**
+     * A row of the statement: a written reservation ({@code ord} 0), or an active reservation
+     * overlapping the booking at index {@code ord - 1} (no plate).
+     */
+    private record Row(int ord, UUID id, UUID userId, UUID carId, UUID spotId, Instant start, Instant end,
+                       @Nullable String requestId, @Nullable String plate) {
         boolean matches(Booking b) {
             return userId.equals(b.userId()) && carId.equals(b.carId()) && spotId.equals(b.spotId())
                     && start.equals(b.start()) && end.equals(b.end()) && Objects.equals(requestId, b.requestId());
+        }
+
+        /** Whether this (written, active) row holds the booking's spot or car during part of its window. */
+        boolean overlaps(Booking b) {
+            return (spotId.equals(b.spotId()) || carId.equals(b.carId())) && start.isBefore(b.end()) && b.start().isBefore(end);
+        }
+
+        Reservations.Overlap overlap() {
+            return new Reservations.Overlap(id, userId, spotId, start, end, requestId);
         }
     }
 
@@ -327,9 +386,9 @@ final class BookingWriter {
             ps.setTimestamp(10, Timestamp.from(clock.instant()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new Row(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
-                            rs.getObject(4, UUID.class), rs.getTimestamp(5).toInstant(), rs.getTimestamp(6).toInstant(),
-                            rs.getString(7), rs.getString(8)));
+                    rows.add(new Row(rs.getInt(1), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
+                            rs.getObject(4, UUID.class), rs.getObject(5, UUID.class), rs.getTimestamp(6).toInstant(),
+                            rs.getTimestamp(7).toInstant(), rs.getString(8), rs.getString(9)));
                 }
             }
         }

@@ -125,7 +125,7 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             outcome = writer.writeAlone(booking);
         }
         Reservations.Row booked = outcome.written() ? written(outcome.id(), outcome.plate(), booking, facts)
-                : explainNotWritten(booking, facts);
+                : explainNotWritten(booking, facts, outcome.overlaps());
         observer.onNext(Reservations.toProto(booked));
         observer.onCompleted();
     }
@@ -134,12 +134,16 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
      * The booking statement skipped this booking: an active reservation overlaps (of the spot or the
      * car — maybe this request's own earlier attempt), its request id was used, or the car or spot
      * cannot be booked. Finds out which and answers; if nothing explains it any more (the overlapping
-     * reservation was cancelled meanwhile), writes it once more on its own.
+     * reservation was cancelled meanwhile), writes it once more on its own. {@code overlaps} are the
+     * overlapping reservations the booking statement saw; only when it saw none are they read again.
      */
-    private Reservations.Row explainNotWritten(BookingWriter.Booking b, Reservations.SpotFacts facts) {
+    private Reservations.Row explainNotWritten(BookingWriter.Booking b, Reservations.SpotFacts facts,
+                                               List<Reservations.Overlap> overlaps) {
         for (int attempt = 1; ; attempt++) {
-            Reservations.Conflicts found = db.read(connection -> reservations.conflicts(connection, b.spotId(), b.carId(),
-                    null, b.start(), b.end(), b.userId(), b.requestId()));
+            Reservations.Conflicts found = overlaps.isEmpty()
+                    ? db.read(connection -> reservations.conflicts(connection, b.spotId(), b.carId(), null, b.start(),
+                            b.end(), b.userId(), b.requestId()))
+                    : Reservations.explain(overlaps, b.spotId(), b.userId(), b.requestId());
             if (found.sameRequest() != null) {
                 // A retry of a booking that succeeded overlaps its own first attempt: answer with that one.
                 return sameRequest(db.read(connection -> reservations.byId(connection, found.sameRequest(), b.now(), false))
@@ -165,6 +169,7 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             if (again.written()) {
                 return written(again.id(), again.plate(), b, facts);
             }
+            overlaps = again.overlaps();
         }
     }
 

@@ -237,15 +237,13 @@ public final class Reservations {
     public Conflicts conflicts(Connection connection, UUID spotId, @Nullable UUID carId, @Nullable String plate,
                                Instant start, Instant end, @Nullable UUID viewer, @Nullable String requestId)
             throws SQLException {
-        List<ReservationConflict> conflicts = new ArrayList<>();
-        UUID sameRequest = null;
-        String sql = "SELECT id, user_id, lower(period), upper(period), spot_id = ? AS same_spot, request_id FROM reservations "
+        List<Overlap> overlaps = new ArrayList<>();
+        String sql = "SELECT id, user_id, lower(period), upper(period), spot_id, request_id FROM reservations "
                 + "WHERE status IN " + ACTIVE + " AND period && tstzrange(?, ?) AND (spot_id = ?"
                 + (carId != null ? " OR car_id = ?" : "") + (plate != null ? " OR plate_normalized = ?" : "")
-                + ") ORDER BY lower(period), id LIMIT 20";
+                + ") ORDER BY lower(period), id LIMIT " + LISTED_CONFLICTS;
         try (PreparedStatement ps = Db.prepare(connection, sql)) {
             int i = 1;
-            ps.setObject(i++, spotId);
             ps.setTimestamp(i++, Timestamp.from(start));
             ps.setTimestamp(i++, Timestamp.from(end));
             ps.setObject(i++, spotId);
@@ -257,21 +255,47 @@ public final class Reservations {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    UUID id = rs.getObject(1, UUID.class);
-                    boolean own = viewer != null && viewer.equals(rs.getObject(2, UUID.class));
-                    if (own && requestId != null && requestId.equals(rs.getString("request_id"))) {
-                        sameRequest = id;
-                    }
-                    ReservationConflict.Builder c = ReservationConflict.newBuilder()
-                            .setScope(rs.getBoolean("same_spot") ? ConflictScope.CONFLICT_SCOPE_SPOT : ConflictScope.CONFLICT_SCOPE_CAR)
-                            .setStartTime(ProtoTime.timestamp(rs.getTimestamp(3).toInstant()))
-                            .setEndTime(ProtoTime.timestamp(rs.getTimestamp(4).toInstant()));
-                    if (own) {
-                        c.setReservation(ResourceNames.name(ResourceNames.RESERVATIONS, id));
-                    }
-                    conflicts.add(c.build());
+                    overlaps.add(new Overlap(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
+                            rs.getObject(5, UUID.class), rs.getTimestamp(3).toInstant(), rs.getTimestamp(4).toInstant(),
+                            rs.getString(6)));
                 }
             }
+        }
+        return explain(overlaps, spotId, viewer, requestId);
+    }
+
+    /** How many overlapping windows a conflict names at most. */
+    static final int LISTED_CONFLICTS = 20;
+
+    /** An active reservation overlapping a requested window, as a conflict reply needs it. */
+    public record Overlap(UUID id, UUID userId, UUID spotId, Instant start, Instant end, @Nullable String requestId) {
+        /** The order conflicts are listed in: by start, then by id as PostgreSQL orders uuids. */
+        static final java.util.Comparator<Overlap> ORDER = java.util.Comparator.comparing(Overlap::start)
+                .thenComparing(o -> o.id().toString());
+    }
+
+    /**
+     * The conflicts of a window at {@code spotId} given the active reservations overlapping it (in
+     * {@link Overlap#ORDER}; each of the spot or of the car): the reservation's name is included only
+     * when it is {@code viewer}'s, and the one {@code viewer} made with {@code requestId}, if any, is
+     * told apart.
+     */
+    public static Conflicts explain(List<Overlap> overlaps, UUID spotId, @Nullable UUID viewer, @Nullable String requestId) {
+        List<ReservationConflict> conflicts = new ArrayList<>(overlaps.size());
+        UUID sameRequest = null;
+        for (Overlap o : overlaps) {
+            boolean own = viewer != null && viewer.equals(o.userId());
+            if (own && requestId != null && requestId.equals(o.requestId())) {
+                sameRequest = o.id();
+            }
+            ReservationConflict.Builder c = ReservationConflict.newBuilder()
+                    .setScope(o.spotId().equals(spotId) ? ConflictScope.CONFLICT_SCOPE_SPOT : ConflictScope.CONFLICT_SCOPE_CAR)
+                    .setStartTime(ProtoTime.timestamp(o.start()))
+                    .setEndTime(ProtoTime.timestamp(o.end()));
+            if (own) {
+                c.setReservation(ResourceNames.name(ResourceNames.RESERVATIONS, o.id()));
+            }
+            conflicts.add(c.build());
         }
         return new Conflicts(conflicts, sameRequest);
     }

@@ -65,6 +65,13 @@ class BookingWriterTest {
         assertThat(outcomes).extracting(BookingWriter.Outcome::retryAlone).containsOnly(false);
         assertThat(outcomes.get(0).plate()).isEqualTo(plateOf(carA));
         assertThat(activeRows(spot)).containsExactlyInAnyOrder(outcomes.get(0).id(), outcomes.get(3).id());
+        // Each skipped booking names what stopped it, though the statement's snapshot cannot show its own rows.
+        // (The fourth, written after it, holds part of its window too: it is named as well, by start.)
+        assertThat(outcomes.get(1).overlaps()).extracting(Reservations.Overlap::id)
+                .containsExactly(outcomes.get(0).id(), outcomes.get(3).id());
+        assertThat(outcomes.get(2).overlaps()).extracting(Reservations.Overlap::id).containsExactly(outcomes.get(0).id());
+        assertThat(outcomes.get(2).overlaps().get(0).spotId()).isEqualTo(spot);
+        assertThat(outcomes.get(0).overlaps()).isEmpty();
     }
 
     @Test
@@ -85,6 +92,12 @@ class BookingWriterTest {
 
         assertThat(outcomes).extracting(BookingWriter.Outcome::written).containsExactly(false, false, false, true);
         assertThat(activeRows(spot)).containsExactlyInAnyOrder(first.id(), outcomes.get(3).id());
+        // The committed overlap comes with the outcome, with what a conflict reply needs.
+        assertThat(outcomes.get(0).overlaps()).containsExactly(new Reservations.Overlap(first.id(), user, spot,
+                DAY.plus(Duration.ofHours(2)), DAY.plus(Duration.ofHours(4)), "r-1"));
+        // Nothing overlaps these two: the car and the request id are for the caller to find out.
+        assertThat(outcomes.get(1).overlaps()).isEmpty();
+        assertThat(outcomes.get(2).overlaps()).isEmpty();
     }
 
     @Test
