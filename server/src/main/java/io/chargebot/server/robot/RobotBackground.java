@@ -75,7 +75,7 @@ final class RobotBackground {
                 settings.commandPollInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Tries to dispatch robots that just became free (after the commit that freed them). */
+    /** Tries again to dispatch robots that became free but whose dispatch in the freeing transaction failed. */
     void dispatchSoon(Collection<UUID> robots) {
         if (robots.isEmpty()) {
             return;
@@ -163,16 +163,22 @@ final class RobotBackground {
         hub.changedElsewhere(silent);
     }
 
-    /** Stops background work before the beans it uses (the connection pool) are destroyed. */
+    /**
+     * Stops the robots' background work before the beans it uses (the connection pool) are destroyed: the
+     * ShutdownEvent comes before any bean is. Sweep and dispatch first (they feed the relay and the hub), then the
+     * listener, the relay and the hub; each finishes what it is doing and is waited for (bounded).
+     */
     @EventListener
     void onShutdown(ShutdownEvent event) {
         stop();
         notifications.stop();
+        relay.stop();
+        hub.stop();
     }
 
     @PreDestroy
     void stop() {
-        scheduler.shutdownNow();
-        dispatchExecutor.shutdownNow();
+        Workers.stop(scheduler);
+        Workers.stop(dispatchExecutor);
     }
 }
