@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chargebot.server.config.ServerIdentity;
 import io.chargebot.server.db.DatabaseNotifications;
 import io.chargebot.server.db.Db;
+import io.micronaut.context.event.ShutdownEvent;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.runtime.event.annotation.EventListener;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
@@ -106,6 +108,15 @@ public final class NotificationDispatcher implements DatabaseNotifications.Subsc
         thread.setDaemon(true);
         thread.start();
         logger.info("Notification dispatcher {} sending with {}", owner, sender.describe());
+    }
+
+    /**
+     * Stops delivery on the context's ShutdownEvent, which comes before any bean is destroyed, so the
+     * batch in hand writes its outcomes while the connection pool is still open.
+     */
+    @EventListener
+    void onShutdown(ShutdownEvent event) {
+        stop();
     }
 
     /**

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * ({@code FOR UPDATE SKIP LOCKED}, status SENT, attempts + 1) and sends each on one of its streams.
  * A command not acknowledged within the re-send interval is claimed and sent again with the same
  * command_id, until its expire_time; then it is EXPIRED (see {@link #expire}). Woken by the trigger's
- * NOTIFY on robot_commands and by local dispatch; also polled, so a lost notification only delays.
+ * NOTIFY on PENDING robot_commands; also polled, so a lost notification only delays. A dispatch on a replica
+ * holding a stream claims its command itself and hands it to {@link #deliver} (see {@link Dispatcher}).
  */
 @Singleton
 final class CommandRelay {
@@ -134,6 +135,14 @@ final class CommandRelay {
             }
             return claimed;
         });
+        deliver(commands);
+    }
+
+    /**
+     * Sends commands already claimed (status SENT, committed) on this replica's streams: those of {@link #poll} and
+     * those a dispatch wrote claimed. One that finds no open stream is sent again after the re-send interval.
+     */
+    void deliver(List<RobotCommand> commands) {
         for (RobotCommand command : commands) {
             if (!send(command)) {
                 logger.info("No open bridge stream for command {}; it is sent again after the re-send interval",
@@ -252,6 +261,6 @@ final class CommandRelay {
 
     @PreDestroy
     void stop() {
-        executor.shutdownNow();
+        Workers.stop(executor);
     }
 }

@@ -31,7 +31,12 @@ import java.util.UUID;
  * the lead time or has started and not ended. One transaction locks the robot, picks the reservation
  * with {@code FOR NO KEY UPDATE SKIP LOCKED} (so two robots never take the same one, whatever the number of
  * replicas), assigns it, marks the robot DISPATCHED and queues a GO_TO_SPOT command with the spot's
- * coordinates; the trigger on robot_commands tells the replicas holding bridge streams.
+ * coordinates. The robot freed by a bridge message is dispatched inside the transaction that stored the message
+ * (see {@link RobotIngest}); the sweep dispatches the others in a transaction of their own. When this replica holds
+ * a bridge stream the command is written already claimed (SENT, first attempt) and the caller hands it to
+ * {@link CommandRelay#deliver} after commit, without waiting for the relay's poll; otherwise it is queued PENDING and
+ * the trigger on robot_commands tells the replicas holding streams. Either way an unacknowledged command is sent
+ * again after the re-send interval.
  */
 @Singleton
 final class Dispatcher {
@@ -40,16 +45,21 @@ final class Dispatcher {
     private final Clock clock;
     private final RobotSettings settings;
     private final Notifications notifications;
+    private final CommandRelay relay;
 
-    Dispatcher(Db db, Clock clock, RobotSettings settings, Notifications notifications) {
+    Dispatcher(Db db, Clock clock, RobotSettings settings, Notifications notifications, CommandRelay relay) {
         this.db = db;
         this.clock = clock;
         this.settings = settings;
         this.notifications = notifications;
+        this.relay = relay;
     }
 
-    /** A robot was sent to a reservation. */
-    record Dispatched(UUID robotId, UUID reservationId, UUID commandId) {}
+    /**
+     * A robot was sent to a reservation. With {@code claimed} the command is already marked SENT and is the
+     * caller's to hand to {@link CommandRelay#deliver} after commit; otherwise the relay sends it.
+     */
+    record Dispatched(UUID robotId, UUID reservationId, UUID commandId, RobotCommand command, boolean claimed) {}
 
     private static final String PICK = "SELECT r.id, r.plate_normalized, upper(r.period) AS end_at, s.floor, s.code, "
             + "s.x_meters, s.y_meters, l.latitude, l.longitude, c.connector_type "
@@ -68,8 +78,12 @@ final class Dispatcher {
         return db.transaction(connection -> dispatch(connection, robotId, skipLockedRobot));
     }
 
+    /**
+     * As {@link #dispatch(UUID, boolean)}, inside the caller's transaction (which may already hold the robot's row).
+     * The caller hands a claimed command to {@link CommandRelay#deliver} once the transaction committed.
+     */
     @Nullable
-    private Dispatched dispatch(Connection connection, UUID robotId, boolean skipLockedRobot) throws SQLException {
+    Dispatched dispatch(Connection connection, UUID robotId, boolean skipLockedRobot) throws SQLException {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         String robotKey;
         UUID lotId;
@@ -143,16 +157,23 @@ final class Dispatcher {
             ps.setObject(4, robotId);
             ps.executeUpdate();
         }
-        insertCommand(connection, commandId, robotId, reservationId, "GO_TO_SPOT", command.build(), now, expires);
+        RobotCommand built = command.build();
+        boolean claimed = relay.holdsStreams();
+        insertCommand(connection, commandId, robotId, reservationId, "GO_TO_SPOT", built, now, expires, claimed);
         notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_ROBOT_DISPATCHED, reservationId,
                 commandId.toString(), Map.of());
-        return new Dispatched(robotId, reservationId, commandId);
+        return new Dispatched(robotId, reservationId, commandId, built, claimed);
     }
 
+    /**
+     * Queues a command: PENDING for the relay, or with {@code claimed} already SENT (first attempt, sent_at now) for
+     * a caller that sends it itself after commit. Only PENDING rows wake the replicas' relays (trigger, V13).
+     */
     static void insertCommand(Connection connection, UUID commandId, UUID robotId, @Nullable UUID reservationId, String kind,
-                              RobotCommand command, Instant now, Instant expires) throws SQLException {
+                              RobotCommand command, Instant now, Instant expires, boolean claimed) throws SQLException {
         try (PreparedStatement ps = Db.prepare(connection, "INSERT INTO robot_commands (id, robot_id, reservation_id, kind, "
-                + "payload, created_at, expires_at, message) VALUES (?, ?, ?, ?, jsonb_build_object('reservation', ?::text), ?, ?, ?)")) {
+                + "payload, created_at, expires_at, message, status, sent_at, attempts) "
+                + "VALUES (?, ?, ?, ?, jsonb_build_object('reservation', ?::text), ?, ?, ?, ?, ?, ?)")) {
             ps.setObject(1, commandId);
             ps.setObject(2, robotId);
             ps.setObject(3, reservationId);
@@ -161,6 +182,9 @@ final class Dispatcher {
             ps.setTimestamp(6, Timestamp.from(now));
             ps.setTimestamp(7, Timestamp.from(expires));
             ps.setBytes(8, command.toByteArray());
+            ps.setString(9, claimed ? "SENT" : "PENDING");
+            ps.setTimestamp(10, claimed ? Timestamp.from(now) : null);
+            ps.setInt(11, claimed ? 1 : 0);
             ps.executeUpdate();
         }
     }

@@ -25,10 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The robots' background work on every replica: dispatch of robots that became free (right after
- * the message that freed them), a periodic sweep (expired commands, reservations that became due
- * while robots were idle, robots that fell silent) and the periodic command poll. Every step is safe
- * to run on several replicas at once: the database's row locks decide.
+ * The robots' background work on every replica: delivery of the commands of dispatches made while
+ * storing a bridge's message, dispatch of freed robots whose dispatch there failed, a periodic sweep
+ * (expired commands, reservations that became due while robots were idle, robots that fell silent)
+ * and the periodic command poll. Every step is safe to run on several replicas at once: the
+ * database's row locks decide.
  */
 @Singleton
 final class RobotBackground {
@@ -74,7 +75,7 @@ final class RobotBackground {
                 settings.commandPollInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Tries to dispatch robots that just became free (after the commit that freed them). */
+    /** Tries again to dispatch robots that became free but whose dispatch in the freeing transaction failed. */
     void dispatchSoon(Collection<UUID> robots) {
         if (robots.isEmpty()) {
             return;
@@ -88,21 +89,39 @@ final class RobotBackground {
     }
 
     private void dispatch(List<UUID> robots, boolean skipLocked) {
-        List<UUID> changed = new ArrayList<>();
+        List<Dispatcher.Dispatched> done = new ArrayList<>();
         for (UUID robot : robots) {
             try {
-                Dispatcher.Dispatched done = dispatcher.dispatch(robot, skipLocked);
-                if (done != null) {
-                    changed.add(robot);
-                    logger.info("Dispatched robot {} to reservations/{} (command {})", robot, done.reservationId(),
-                            done.commandId());
+                Dispatcher.Dispatched dispatched = dispatcher.dispatch(robot, skipLocked);
+                if (dispatched != null) {
+                    done.add(dispatched);
+                    sent(List.of(dispatched));
                 }
             } catch (RuntimeException e) {
                 logger.warn("Dispatch of robot {} failed: {}", robot, e.toString());
             }
         }
-        if (!changed.isEmpty()) {
-            hub.changed(changed, Set.of());
+        if (!done.isEmpty()) {
+            hub.changed(done.stream().map(Dispatcher.Dispatched::robotId).toList(), Set.of());
+        }
+    }
+
+    /**
+     * After the commit of dispatches: their commands go out on this replica's streams at once when claimed, else the
+     * relay is woken for them (a replica holding no stream leaves them to the others, told by the trigger).
+     */
+    void sent(List<Dispatcher.Dispatched> dispatched) {
+        boolean queued = false;
+        for (Dispatcher.Dispatched done : dispatched) {
+            if (done.claimed()) {
+                relay.deliver(List.of(done.command()));
+            } else {
+                queued = true;
+            }
+            logger.info("Dispatched robot {} to reservations/{} (command {})", done.robotId(), done.reservationId(),
+                    done.commandId());
+        }
+        if (queued) {
             relay.wake();
         }
     }
@@ -144,16 +163,22 @@ final class RobotBackground {
         hub.changedElsewhere(silent);
     }
 
-    /** Stops background work before the beans it uses (the connection pool) are destroyed. */
+    /**
+     * Stops the robots' background work before the beans it uses (the connection pool) are destroyed: the
+     * ShutdownEvent comes before any bean is. Sweep and dispatch first (they feed the relay and the hub), then the
+     * listener, the relay and the hub; each finishes what it is doing and is waited for (bounded).
+     */
     @EventListener
     void onShutdown(ShutdownEvent event) {
         stop();
         notifications.stop();
+        relay.stop();
+        hub.stop();
     }
 
     @PreDestroy
     void stop() {
-        scheduler.shutdownNow();
-        dispatchExecutor.shutdownNow();
+        Workers.stop(scheduler);
+        Workers.stop(dispatchExecutor);
     }
 }

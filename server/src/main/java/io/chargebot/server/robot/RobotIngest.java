@@ -21,6 +21,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Clock;
@@ -29,6 +30,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,19 +56,25 @@ final class RobotIngest {
     /** Robot timestamps further than this ahead of the server clock are refused. */
     private static final long MAX_FUTURE_SECONDS = 24 * 3600;
 
-    /** What a stored batch or message changed, for acknowledgement and follow-up work after commit. */
-    record Outcome(StoredAck ack, Set<UUID> changed, Set<UUID> moved, Set<UUID> freed) {}
+    /**
+     * What a stored batch or message changed, for acknowledgement and follow-up work after commit: {@code dispatched}
+     * the robots it freed and sent to a reservation in the same transaction, {@code freed} those freed whose dispatch
+     * failed there (to be tried again).
+     */
+    record Outcome(StoredAck ack, Set<UUID> changed, Set<UUID> moved, Set<UUID> freed, List<Dispatcher.Dispatched> dispatched) {}
 
     private final Db db;
     private final Clock clock;
     private final RobotSettings settings;
     private final Notifications notifications;
+    private final Dispatcher dispatcher;
 
-    RobotIngest(Db db, Clock clock, RobotSettings settings, Notifications notifications) {
+    RobotIngest(Db db, Clock clock, RobotSettings settings, Notifications notifications, Dispatcher dispatcher) {
         this.db = db;
         this.clock = clock;
         this.settings = settings;
         this.notifications = notifications;
+        this.dispatcher = dispatcher;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -168,7 +176,8 @@ final class RobotIngest {
             Set<UUID> freed = new HashSet<>();
             applyTelemetry(connection, robots, latest, now, changed, moved, freed);
             keepRejected(connection, ack.getRejectedList(), "telemetry", bridgeId, now);
-            return new Outcome(ack.build(), changed, moved, freed);
+            List<Dispatcher.Dispatched> dispatched = dispatch(connection, freed, changed);
+            return new Outcome(ack.build(), changed, moved, freed, dispatched);
         });
     }
 
@@ -382,7 +391,8 @@ final class RobotIngest {
             if (fresh) {
                 new EventEffects(connection, robot.id, robot.key, now, notifications).apply(event, reservation, changed, freed);
             }
-            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed);
+            List<Dispatcher.Dispatched> dispatched = dispatch(connection, freed, changed);
+            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed, dispatched);
         });
     }
 
@@ -420,7 +430,8 @@ final class RobotIngest {
             } else {
                 touch(connection, List.of(robot.id), Timestamp.from(now));
             }
-            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed);
+            List<Dispatcher.Dispatched> dispatched = dispatch(connection, freed, changed);
+            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed, dispatched);
         });
     }
 
@@ -439,7 +450,39 @@ final class RobotIngest {
             return null;
         }
         keepRejected(connection, List.of(rejected), topic, bridgeId, now);
-        return new Outcome(StoredAck.newBuilder().addRejected(rejected).build(), Set.of(), Set.of(), Set.of());
+        return new Outcome(StoredAck.newBuilder().addRejected(rejected).build(), Set.of(), Set.of(), Set.of(), List.of());
+    }
+
+    /**
+     * Dispatches the robots this transaction freed, in it (their rows are locked already; issue 5: no second
+     * transaction, no hand-over to another thread between the freeing message and the command). Each dispatch runs
+     * under a savepoint: one that fails is undone alone, the message stays stored and the robot stays in
+     * {@code freed}, for {@link RobotBackground#dispatchSoon} after commit (and the sweep). A robot that was
+     * dispatched, or for which nothing is due, leaves {@code freed}; a dispatched one joins {@code changed}.
+     */
+    private List<Dispatcher.Dispatched> dispatch(Connection connection, Set<UUID> freed, Set<UUID> changed)
+            throws SQLException {
+        if (freed.isEmpty()) {
+            return List.of();
+        }
+        List<Dispatcher.Dispatched> dispatched = new ArrayList<>();
+        for (Iterator<UUID> it = freed.iterator(); it.hasNext(); ) {
+            UUID robot = it.next();
+            Savepoint savepoint = connection.setSavepoint();
+            try {
+                Dispatcher.Dispatched done = dispatcher.dispatch(connection, robot, false);
+                connection.releaseSavepoint(savepoint);
+                it.remove();
+                if (done != null) {
+                    dispatched.add(done);
+                    changed.add(robot);
+                }
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback(savepoint);
+                logger.warn("Dispatch of robot {} failed: {}; tried again after commit", robot, e.toString());
+            }
+        }
+        return dispatched;
     }
 
     /** Refused robot messages, kept in robot_rejected_messages with their key and reason. */

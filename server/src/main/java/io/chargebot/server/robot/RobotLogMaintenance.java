@@ -227,6 +227,6 @@ final class RobotLogMaintenance {
 
     @PreDestroy
     void stop() {
-        scheduler.shutdownNow();
+        Workers.stop(scheduler);
     }
 }

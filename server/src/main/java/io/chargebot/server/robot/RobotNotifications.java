@@ -157,11 +157,17 @@ final class RobotNotifications {
         }
     }
 
+    /** Stops listening and waits (bounded) for the listener to give its connection back. */
     @PreDestroy
     void stop() {
         stopped = true;
-        if (listener != null) {
-            listener.interrupt();
+        Thread running;
+        synchronized (this) {
+            running = listener;
+        }
+        if (running != null) {
+            running.interrupt();
+            Workers.join(running);
         }
     }
 }

@@ -250,6 +250,6 @@ final class RobotStateHub {
 
     @PreDestroy
     void stop() {
-        executor.shutdownNow();
+        Workers.stop(executor);
     }
 }

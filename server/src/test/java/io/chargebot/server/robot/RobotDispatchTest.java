@@ -89,6 +89,9 @@ class RobotDispatchTest {
                     bed.t.clock.instant().plus(Duration.ofMinutes(65))).abs()).isLessThan(Duration.ofMillis(1));
             assertThat(command.getCommandId()).isNotEmpty();
             assertThat(command.hasExpireTime()).isTrue();
+            // Written claimed by the dispatch (this replica holds the stream) and sent by it, not by a relay poll.
+            assertThat(bed.queryString("SELECT status || '/' || attempts FROM robot_commands WHERE id = '"
+                    + command.getCommandId() + "'")).isEqualTo("SENT/1");
         }
         assertThat(reservationColumn(earliest, "robot_id")).isNotNull();
         assertThat(reservationColumn(earliest, "dispatched_at")).isNotNull();
@@ -154,6 +157,41 @@ class RobotDispatchTest {
             assertThat(commands.getRobotLogsList()).extracting(l -> l.getCommand().getCommandId()).containsExactly(go.getCommandId());
             assertThat(commands.getRobotLogs(0).getCommand().getSpot().getCode()).isEqualTo("A01");
         }
+    }
+
+    @Test
+    void aDispatchFailingInTheFreeingTransactionLeavesTheMessageStoredAndIsTriedAgain() {
+        ParkingFixtures.TestLot lot = bed.lot(1);
+        UUID reservation = bed.reservation(user, bed.car(user), lot, 0, 2, 62);
+        Robot robot = bed.robot(lot);
+        UUID robotId = bed.queryUuid("SELECT id FROM robots WHERE robot_key = '" + robot.getRobotId() + "'");
+        String refuse = "refuse_" + robotId.toString().replace("-", "");
+        // The dispatch's command insert fails for this robot until the trigger is dropped.
+        ParkingFixtures.execute(bed.t.database, "CREATE FUNCTION " + refuse + "() RETURNS trigger LANGUAGE plpgsql AS "
+                + "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$");
+        ParkingFixtures.execute(bed.t.database, "CREATE TRIGGER " + refuse + " BEFORE INSERT ON robot_commands FOR EACH ROW "
+                + "WHEN (NEW.robot_id = '" + robotId + "') EXECUTE FUNCTION " + refuse + "()");
+        try (RobotTestBed.Bridge bridge = bed.bridge()) {
+            bridge.hello();
+            bridge.send(RobotTestBed.connection(robot.getRobotId(), 1,
+                    io.chargebot.robot.v1.ConnectionState.CONNECTION_STATE_ONLINE, bed.now()));
+            assertThat(bridge.send(batch(telemetry(robot.getRobotId(), 2, RobotState.ROBOT_STATE_IDLE, bed.now())))
+                    .getStoredCount()).isEqualTo(1);
+            // Stored and applied although the dispatch in the same transaction failed; nothing of the dispatch remains.
+            assertThat(bed.count("SELECT count(*) FROM robot_logs WHERE robot_id = '" + robotId + "'")).isEqualTo(2);
+            assertThat(get(robot).getState()).isEqualTo(RobotState.ROBOT_STATE_IDLE);
+            assertThat(reservationColumn(reservation, "robot_id")).isNull();
+            assertThat(bed.count("SELECT count(*) FROM notification_outbox WHERE resource_name = 'reservations/" + reservation
+                    + "'")).isZero();
+            ParkingFixtures.execute(bed.t.database, "DROP TRIGGER " + refuse + " ON robot_commands");
+            RobotCommand go = bridge.command(c -> c.getReservation().equals("reservations/" + reservation));
+            assertThat(go.getRobotId()).isEqualTo(robot.getRobotId());
+        } finally {
+            ParkingFixtures.execute(bed.t.database, "DROP TRIGGER IF EXISTS " + refuse + " ON robot_commands");
+            ParkingFixtures.execute(bed.t.database, "DROP FUNCTION " + refuse + "()");
+        }
+        assertThat(bed.count("SELECT count(*) FROM robot_commands WHERE reservation_id = '" + reservation + "'")).isEqualTo(1);
+        assertThat(get(robot).getState()).isEqualTo(RobotState.ROBOT_STATE_DISPATCHED);
     }
 
     @Test
