@@ -354,10 +354,7 @@ final class GrpcPassThroughService extends SimpleDecoratingHttpService {
                 } else {
                     addStatus(reply, statusOfHttp(headers.status()));
                 }
-                finish(HttpResponse.of(reply.endOfStream(true).build()));
-                if (format == GrpcSerializationFormats.PROTO_WEB) {
-                    GrpcWebTrailers.set(ctx, reply.build());
-                }
+                finish(reply.endOfStream(true).build());
                 return;
             }
             final ResponseHeadersBuilder reply = ResponseHeaders.builder(HttpStatus.OK)
@@ -478,11 +475,7 @@ final class GrpcPassThroughService extends SimpleDecoratingHttpService {
                 final ResponseHeadersBuilder headers = ResponseHeaders.builder(HttpStatus.OK)
                                                                       .contentType(format.mediaType());
                 addStatus(headers, status);
-                final ResponseHeaders trailersOnly = headers.endOfStream(true).build();
-                finish(HttpResponse.of(trailersOnly));
-                if (format == GrpcSerializationFormats.PROTO_WEB) {
-                    GrpcWebTrailers.set(ctx, trailersOnly);
-                }
+                finish(headers.endOfStream(true).build());
             } else {
                 final HttpHeadersBuilder trailers = HttpHeaders.builder();
                 addStatus(trailers, status);
@@ -491,10 +484,15 @@ final class GrpcPassThroughService extends SimpleDecoratingHttpService {
             cancelBackend();
         }
 
-        private void finish(HttpResponse trailersOnly) {
+        /** Ends the call with a Trailers-Only reply: one block of headers carrying the status. */
+        private void finish(ResponseHeaders trailersOnly) {
             done = true;
             cancelTimer();
-            responseFuture.complete(trailersOnly);
+            if (format == GrpcSerializationFormats.PROTO_WEB) {
+                // Where the access log looks for a gRPC-Web call's status.
+                GrpcWebTrailers.set(ctx, trailersOnly);
+            }
+            responseFuture.complete(HttpResponse.of(trailersOnly));
         }
 
         private void writeTrailersAndClose(HttpHeaders trailers) {

@@ -54,6 +54,20 @@ import org.slf4j.LoggerFactory;
  * plus {@code /docs} (Armeria's {@link DocService}) and {@code /internal/healthcheck}. CORS lets the configured
  * origins call it and read {@code grpc-status}, {@code grpc-message} and {@code grpc-status-details-bin}.
  *
+ * <p>A call takes one of two paths to the ChargeBot gRPC server:
+ * <ul>
+ *   <li>binary gRPC and gRPC-Web ({@code application/grpc[+proto]}, {@code application/grpc-web[+proto]},
+ *       uncompressed) pass through byte for byte ({@link GrpcPassThroughService}): the length-prefixed frames
+ *       go to the server unchanged over an HTTP/2 {@link WebClient} and come back unchanged, the HTTP/2
+ *       trailers becoming the gRPC-Web trailer frame for gRPC-Web; no message is decoded;</li>
+ *   <li>everything else (gRPC-Web-Text, unframed JSON/protobuf, HTTP/JSON transcoding, compressed messages)
+ *       goes through Armeria's {@link GrpcService}, which decodes each message, and a
+ *       {@link ForwardingCallHandler} per method, which re-encodes it for a grpc-java channel.</li>
+ * </ul>
+ * Both paths forward the same headers ({@link ForwardedHeaders}), the caller's deadline and cancellation,
+ * answer {@code UNAVAILABLE} while the server is unreachable, pass {@code grpc-status-details-bin} unchanged,
+ * and write the same access log ({@link GatewayAccessLog}).
+ *
  * <pre>{@code
  * try (GrpcWebGateway gateway = GrpcWebGateway.start(GatewayConfig.builder().port(0).build())) {
  *     System.out.println("http://127.0.0.1:" + gateway.port() + "/docs");
