@@ -1,5 +1,7 @@
 package io.chargebot.gateway;
 
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpHeadersBuilder;
 import io.grpc.Metadata;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,6 +24,9 @@ import javax.annotation.Nullable;
  * <p>Backend response headers and trailers are relayed the same way, minus the transport headers the gateway
  * writes itself ({@code content-type}, {@code grpc-status}, {@code grpc-message}, {@code grpc-encoding}…).
  * {@code grpc-status-details-bin} and application metadata pass unchanged.
+ *
+ * <p>The same rules apply to grpc-java {@link Metadata} (the decoding path, {@link ForwardingCallHandler}) and to
+ * Armeria {@link HttpHeaders} (the byte pass-through, {@link GrpcPassThroughService}).
  */
 final class ForwardedHeaders {
 
@@ -69,14 +74,41 @@ final class ForwardedHeaders {
         if (!outgoing.containsKey(requestIdKey)) {
             outgoing.put(requestIdKey, requestId);
         }
-        final String clientIp = ip(remoteAddress);
-        if (clientIp != null) {
-            forwardedFor = forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp;
-        }
+        forwardedFor = appendClientIp(forwardedFor, remoteAddress);
         if (forwardedFor != null) {
             outgoing.put(asciiKey(X_FORWARDED_FOR), forwardedFor);
         }
         return outgoing;
+    }
+
+    /**
+     * Adds to {@code outgoing} the headers to send to the backend for a request whose caller sent
+     * {@code incoming}: the same selection as {@link #toBackend(Metadata, String, SocketAddress)}, values
+     * ({@code -bin} ones included) copied as they are.
+     */
+    static void toBackend(HttpHeaders incoming, HttpHeadersBuilder outgoing, String requestId,
+                          @Nullable SocketAddress remoteAddress) {
+        String forwardedFor = null;
+        boolean hasRequestId = false;
+        for (var header : incoming) {
+            final String lowerName = header.getKey().toString();
+            if (X_FORWARDED_FOR.equals(lowerName)) {
+                forwardedFor = forwardedFor == null ? header.getValue() : forwardedFor + ", " + header.getValue();
+                continue;
+            }
+            if (!forwardsRequestHeader(lowerName) || !isValidMetadataName(lowerName)) {
+                continue;
+            }
+            hasRequestId |= X_REQUEST_ID.equals(lowerName);
+            outgoing.add(lowerName, header.getValue());
+        }
+        if (!hasRequestId) {
+            outgoing.add(X_REQUEST_ID, requestId);
+        }
+        forwardedFor = appendClientIp(forwardedFor, remoteAddress);
+        if (forwardedFor != null) {
+            outgoing.add(X_FORWARDED_FOR, forwardedFor);
+        }
     }
 
     /** Returns the backend's response headers or trailers without the transport headers the gateway writes. */
@@ -84,13 +116,30 @@ final class ForwardedHeaders {
         final Metadata relayed = new Metadata();
         for (String name : backend.keys()) {
             final String lowerName = name.toLowerCase(Locale.ROOT);
-            if (lowerName.startsWith(":") || HOP_BY_HOP.contains(lowerName) ||
-                NOT_RELAYED_RESPONSE.contains(lowerName) || lowerName.startsWith("access-control-")) {
-                continue;
+            if (relaysResponseHeader(lowerName)) {
+                copy(backend, relayed, lowerName);
             }
-            copy(backend, relayed, lowerName);
         }
         return relayed;
+    }
+
+    /**
+     * Adds to {@code relayed} the backend's response headers or trailers without the transport headers the
+     * gateway writes; the same selection as {@link #fromBackend(Metadata)}.
+     */
+    static void fromBackend(HttpHeaders backend, HttpHeadersBuilder relayed) {
+        for (var header : backend) {
+            final String lowerName = header.getKey().toString();
+            if (relaysResponseHeader(lowerName) && isValidMetadataName(lowerName)) {
+                relayed.add(lowerName, header.getValue());
+            }
+        }
+    }
+
+    /** Returns whether a backend response header or trailer (lower case) is relayed to the caller. */
+    static boolean relaysResponseHeader(String lowerName) {
+        return !lowerName.startsWith(":") && !HOP_BY_HOP.contains(lowerName) &&
+               !NOT_RELAYED_RESPONSE.contains(lowerName) && !lowerName.startsWith("access-control-");
     }
 
     /** Returns whether a request header (lower case) is forwarded to the backend as metadata. */
@@ -139,6 +188,16 @@ final class ForwardedHeaders {
 
     private static Metadata.Key<String> asciiKey(String name) {
         return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+    }
+
+    /** Returns {@code forwardedFor} with the caller's address appended, as the next hop reads it. */
+    @Nullable
+    private static String appendClientIp(@Nullable String forwardedFor, @Nullable SocketAddress remoteAddress) {
+        final String clientIp = ip(remoteAddress);
+        if (clientIp == null) {
+            return forwardedFor;
+        }
+        return forwardedFor == null ? clientIp : forwardedFor + ", " + clientIp;
     }
 
     @Nullable

@@ -3,6 +3,9 @@ package io.chargebot.gateway;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Message;
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.client.endpoint.EndpointGroup;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.RequestTimeoutException;
@@ -51,6 +54,20 @@ import org.slf4j.LoggerFactory;
  * plus {@code /docs} (Armeria's {@link DocService}) and {@code /internal/healthcheck}. CORS lets the configured
  * origins call it and read {@code grpc-status}, {@code grpc-message} and {@code grpc-status-details-bin}.
  *
+ * <p>A call takes one of two paths to the ChargeBot gRPC server:
+ * <ul>
+ *   <li>binary gRPC and gRPC-Web ({@code application/grpc[+proto]}, {@code application/grpc-web[+proto]},
+ *       uncompressed) pass through byte for byte ({@link GrpcPassThroughService}): the length-prefixed frames
+ *       go to the server unchanged over an HTTP/2 {@link WebClient} and come back unchanged, the HTTP/2
+ *       trailers becoming the gRPC-Web trailer frame for gRPC-Web; no message is decoded;</li>
+ *   <li>everything else (gRPC-Web-Text, unframed JSON/protobuf, HTTP/JSON transcoding, compressed messages)
+ *       goes through Armeria's {@link GrpcService}, which decodes each message, and a
+ *       {@link ForwardingCallHandler} per method, which re-encodes it for a grpc-java channel.</li>
+ * </ul>
+ * Both paths forward the same headers ({@link ForwardedHeaders}), the caller's deadline and cancellation,
+ * answer {@code UNAVAILABLE} while the server is unreachable, pass {@code grpc-status-details-bin} unchanged,
+ * and write the same access log ({@link GatewayAccessLog}).
+ *
  * <pre>{@code
  * try (GrpcWebGateway gateway = GrpcWebGateway.start(GatewayConfig.builder().port(0).build())) {
  *     System.out.println("http://127.0.0.1:" + gateway.port() + "/docs");
@@ -90,14 +107,32 @@ public final class GrpcWebGateway implements AutoCloseable {
     private final Server server;
     private final int port;
     private final ManagedChannel backend;
+    private final Backend passThroughBackend;
     private final GatewayConfig config;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private GrpcWebGateway(Server server, ManagedChannel backend, GatewayConfig config) {
+    private GrpcWebGateway(Server server, ManagedChannel backend, Backend passThroughBackend,
+                           GatewayConfig config) {
         this.server = server;
         port = server.activeLocalPort();
         this.backend = backend;
+        this.passThroughBackend = passThroughBackend;
         this.config = config;
+    }
+
+    /** The pass-through's client to the backend, with what it owns. */
+    private record Backend(EndpointGroup endpoints, ClientFactory factory, WebClient client) {
+
+        static Backend open(GatewayConfig config) {
+            final EndpointGroup endpoints = BackendClients.endpoints(config);
+            final ClientFactory factory = BackendClients.factory();
+            return new Backend(endpoints, factory, BackendClients.open(config, endpoints, factory));
+        }
+
+        void close() {
+            factory.close();
+            endpoints.close();
+        }
     }
 
     /**
@@ -116,19 +151,28 @@ public final class GrpcWebGateway implements AutoCloseable {
         requireNonNull(config, "config");
         requireNonNull(services, "services");
         final ManagedChannel backend = BackendChannels.open(config);
-        final Server server;
+        final Backend passThroughBackend;
         try {
-            server = newServer(config, services, backend);
-            server.start().join();
-        } catch (CompletionException e) {
-            backend.shutdownNow();
-            throw new IllegalStateException(
-                    "Failed to start the gateway on port " + config.port() + ": " + e.getCause(), e.getCause());
+            passThroughBackend = Backend.open(config);
         } catch (RuntimeException | Error e) {
             backend.shutdownNow();
             throw e;
         }
-        final GrpcWebGateway gateway = new GrpcWebGateway(server, backend, config);
+        final Server server;
+        try {
+            server = newServer(config, services, backend, passThroughBackend.client());
+            server.start().join();
+        } catch (CompletionException e) {
+            backend.shutdownNow();
+            passThroughBackend.close();
+            throw new IllegalStateException(
+                    "Failed to start the gateway on port " + config.port() + ": " + e.getCause(), e.getCause());
+        } catch (RuntimeException | Error e) {
+            backend.shutdownNow();
+            passThroughBackend.close();
+            throw e;
+        }
+        final GrpcWebGateway gateway = new GrpcWebGateway(server, backend, passThroughBackend, config);
         logger.info("gRPC-Web gateway listening on port {}, forwarding {} service(s) to {}{}",
                     gateway.port(), services.size(), config.target(), config.targetTls() ? " (TLS)" : "");
         return gateway;
@@ -157,6 +201,7 @@ public final class GrpcWebGateway implements AutoCloseable {
         try {
             server.stop().join();
         } finally {
+            passThroughBackend.close();
             backend.shutdown();
             try {
                 if (!backend.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -170,7 +215,8 @@ public final class GrpcWebGateway implements AutoCloseable {
         logger.info("gRPC-Web gateway on port {} stopped", port);
     }
 
-    private static Server newServer(GatewayConfig config, List<ServiceDescriptor> services, Channel backend) {
+    private static Server newServer(GatewayConfig config, List<ServiceDescriptor> services, Channel backend,
+                                    WebClient passThroughClient) {
         final ServerBuilder sb = Server.builder();
         sb.http(config.port())
           .maxRequestLength(config.maxRequestBytes())
@@ -178,7 +224,8 @@ public final class GrpcWebGateway implements AutoCloseable {
           .accessLogWriter(new GatewayAccessLog(), true)
           // The access log names the exception that ended a request; no separate periodic report.
           .unloggedExceptionsReportInterval(Duration.ZERO)
-          .service(grpcService(config, services, backend))
+          .service(grpcService(config, services, backend),
+                   delegate -> new GrpcPassThroughService(delegate, passThroughClient, services))
           .serviceUnder(DOCS_PATH, DocService.builder().build())
           .service(HEALTH_CHECK_PATH, HealthCheckService.of())
           .decorator(RequestIdService::new)

@@ -25,7 +25,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -231,6 +234,119 @@ class GrpcWebGatewayTest {
         }
     }
 
+    // Binary gRPC and gRPC-Web: the byte pass-through
+
+    @Test
+    void grpcWebRepliesCarryTheBackendBytesAndEndWithItsTrailersAsTheLastFrame() throws Exception {
+        final AggregatedHttpResponse res = grpcWeb(http1, "parkingLots/bytes");
+
+        final byte[] body = res.content().array();
+        final byte[] expectedMessage = TestBackend.lot("parkingLots/bytes").toByteArray();
+        // The message frame exactly as the backend encoded it, then one trailer frame (flag 0x80), then nothing.
+        assertThat(body[0]).isEqualTo((byte) 0);
+        assertThat(ByteBuffer.wrap(body, 1, 4).getInt()).isEqualTo(expectedMessage.length);
+        assertThat(Arrays.copyOfRange(body, 5, 5 + expectedMessage.length)).isEqualTo(expectedMessage);
+        final int trailerFrame = 5 + expectedMessage.length;
+        assertThat(body[trailerFrame] & 0xFF).isEqualTo(0x80);
+        assertThat(ByteBuffer.wrap(body, trailerFrame + 1, 4).getInt()).isEqualTo(body.length - trailerFrame - 5);
+        final String trailerLines = new String(body, trailerFrame + 5, body.length - trailerFrame - 5,
+                                               StandardCharsets.US_ASCII);
+        assertThat(trailerLines).contains("grpc-status: 0\r\n", "x-backend-trailer: bye\r\n").endsWith("\r\n");
+        // The status is in the trailer frame only; the backend's own transport headers are not relayed.
+        assertThat(res.headers().get("grpc-status")).isNull();
+        assertThat(res.headers().get("te")).isNull();
+        assertThat(res.contentType().toString()).isEqualTo("application/grpc-web+proto");
+    }
+
+    @Test
+    void aTrailersOnlyBackendErrorStaysInTheResponseHeadersForGrpcWeb() throws Exception {
+        final AggregatedHttpResponse res = grpcWeb(http1, TestBackend.INVALID_LOT);
+
+        assertThat(res.status()).isEqualTo(HttpStatus.OK);
+        assertThat(res.content().isEmpty()).isTrue();
+        assertThat(res.headers().get("grpc-status")).isEqualTo("3");
+        assertThat(res.headers().get("grpc-message")).isEqualTo("name is malformed");
+        assertThat(res.headers().get("x-backend-trailer")).isEqualTo("bye");
+        // grpc-status-details-bin passes byte for byte, as the backend wrote it.
+        assertThat(com.google.rpc.Status.parseFrom(
+                Base64.getDecoder().decode(padBase64(res.headers().get("grpc-status-details-bin")))))
+                .isEqualTo(TestBackend.INVALID_ARGUMENT_STATUS);
+    }
+
+    @Test
+    void passedThroughCallsForwardOnlyWhatForwardedHeadersAllows() {
+        final AggregatedHttpResponse res = grpcWeb(http1, "parkingLots/headers",
+                                                   "x-forwarded-for", "203.0.113.7",
+                                                   "x-trace-bin", Base64.getEncoder().encodeToString(new byte[] {1, 2, 3}),
+                                                   "grpc-trace-bin", "AAEC",
+                                                   "grpc-accept-encoding", "gzip",
+                                                   "sec-fetch-mode", "cors",
+                                                   "referer", "http://localhost:5173/app",
+                                                   "cookie", "session=abc",
+                                                   "connect-protocol-version", "1",
+                                                   "armeria-secret", "x");
+
+        assertThat(res.status()).isEqualTo(HttpStatus.OK);
+        final Metadata received = backend.lastHeaders;
+        assertThat(received.get(ascii("x-forwarded-for"))).isEqualTo("203.0.113.7, 127.0.0.1");
+        assertThat(received.get(Metadata.Key.of("x-trace-bin", Metadata.BINARY_BYTE_MARSHALLER)))
+                .containsExactly(1, 2, 3);
+        assertThat(received.keys()).contains("grpc-trace-bin", "x-request-id")
+                                   .doesNotContain("grpc-accept-encoding", "sec-fetch-mode", "referer", "cookie",
+                                                   "connect-protocol-version", "armeria-secret", "x-grpc-web",
+                                                   "accept", "te");
+        assertThat(received.get(ascii("user-agent"))).startsWith("chargebot-grpc-web-gateway");
+    }
+
+    @Test
+    void aPlainGrpcCallPastItsDeadlineFailsWithDeadlineExceededAndTheBackendCallIsCancelled() throws Exception {
+        backend.slowCallCancelled = new CountDownLatch(1);
+        final ManagedChannel channel = grpcChannel();
+        try {
+            final ParkingServiceGrpc.ParkingServiceBlockingStub stub =
+                    ParkingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(300, TimeUnit.MILLISECONDS);
+
+            assertThatThrownBy(() -> stub.getParkingLot(
+                    GetParkingLotRequest.newBuilder().setName(TestBackend.SLOW_LOT).build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+            assertThat(backend.slowCallCancelled.await(5, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void aLargeRequestAndReplyPassWhole() throws Exception {
+        final String name = "parkingLots/" + "x".repeat(1024 * 1024);
+
+        final AggregatedHttpResponse res = grpcWeb(http1, name);
+
+        final GrpcWebFrames frames = GrpcWebFrames.parse(res.content().array());
+        assertThat(frames.trailers).containsEntry("grpc-status", "0");
+        assertThat(ParkingLot.parseFrom(frames.messages.get(0)).getName()).isEqualTo(name);
+    }
+
+    @Test
+    void aMalformedFrameFailsTheCallWithAStatus() {
+        // A frame header announcing 100 bytes, followed by 3.
+        final byte[] truncated = {0, 0, 0, 0, 100, 1, 2, 3};
+        final AggregatedHttpResponse res = http1.execute(
+                RequestHeaders.builder(HttpMethod.POST, GET_PARKING_LOT)
+                              .contentType(MediaType.parse("application/grpc-web+proto"))
+                              .add("x-grpc-web", "1")
+                              .build(), truncated);
+
+        assertThat(res.status()).isEqualTo(HttpStatus.OK);
+        final GrpcWebFrames frames = GrpcWebFrames.parse(res.content().array());
+        assertThat(frames.messages).isEmpty();
+        assertThat(firstNonNull(frames.trailers.get("grpc-status"), res.headers().get("grpc-status")))
+                .isEqualTo(String.valueOf(Status.Code.INTERNAL.value()));
+        // The gateway still serves the next call.
+        assertThat(GrpcWebFrames.parse(grpcWeb(http1, "parkingLots/after").content().array()).trailers)
+                .containsEntry("grpc-status", "0");
+    }
+
     // JSON: transcoding and unframed
 
     @Test
@@ -361,6 +477,20 @@ class GrpcWebGatewayTest {
             assertThat(message).doesNotContain(String.valueOf(closedPort));
 
             assertThat(client.get("/v1/parkingLots/1").status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+
+            final ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", orphan.port())
+                                                              .usePlaintext().build();
+            try {
+                assertThatThrownBy(() -> ParkingServiceGrpc.newBlockingStub(channel)
+                                                           .withDeadlineAfter(5, TimeUnit.SECONDS)
+                                                           .getParkingLot(GetParkingLotRequest.getDefaultInstance()))
+                        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                            assertThat(e.getStatus().getDescription()).doesNotContain(String.valueOf(closedPort));
+                        });
+            } finally {
+                channel.shutdownNow();
+            }
         }
     }
 

@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,9 +96,34 @@ class RobotStreamingTest {
 
     @Test
     void aBrowserThatGoesAwayCancelsTheBackendStream() throws Exception {
+        assertGoingAwayCancelsTheBackendStream(() -> watchAsBrowser(TestBackend.QUIET_LOT));
+    }
+
+    @Test
+    void binaryGrpcWebStreamsEveryMessageInOrderWithTheTrailerFrameLast() throws Exception {
+        final GrpcWebFrames frames = GrpcWebFrames.parse(
+                watchAsBinaryBrowser(TestBackend.BUSY_LOT).aggregate().join().content().array());
+
+        assertThat(frames.sawTrailerFrame).isTrue();
+        assertThat(frames.trailers).containsEntry("grpc-status", "0");
+        assertThat(frames.messages).hasSize(TestBackend.MANY_UPDATES + 1);
+        assertThat(WatchRobotStatesResponse.parseFrom(frames.messages.get(0)).getInitial()).isTrue();
+        for (int i = 1; i <= TestBackend.MANY_UPDATES; i++) {
+            assertThat(WatchRobotStatesResponse.parseFrom(frames.messages.get(i)).getRobots(0).getBatteryPercent())
+                    .isEqualTo(i % 100);
+        }
+    }
+
+    /** Over binary gRPC-Web the snapshot arrives while the stream is still open, and leaving cancels it. */
+    @Test
+    void aBinaryGrpcWebStreamDeliversBeforeItEndsAndLeavingCancelsIt() throws Exception {
+        assertGoingAwayCancelsTheBackendStream(() -> watchAsBinaryBrowser(TestBackend.QUIET_LOT));
+    }
+
+    private static void assertGoingAwayCancelsTheBackendStream(Supplier<HttpResponse> watch) throws Exception {
         backend.slowCallStarted = new CountDownLatch(1);
         backend.slowCallCancelled = new CountDownLatch(1);
-        final HttpResponse res = watchAsBrowser(TestBackend.QUIET_LOT);
+        final HttpResponse res = watch.get();
         final CompletableFuture<HttpData> firstData = new CompletableFuture<>();
         res.subscribe(new org.reactivestreams.Subscriber<>() {
             @Override
@@ -206,6 +232,19 @@ class RobotStreamingTest {
                                  GrpcWebFrames.textFrame(WatchRobotStatesRequest.newBuilder()
                                                                                 .setParkingLot(parkingLot)
                                                                                 .build()));
+    }
+
+    private static HttpResponse watchAsBinaryBrowser(String parkingLot) {
+        return WebClient.of("h1c://127.0.0.1:" + gateway.port())
+                        .execute(RequestHeaders.builder(HttpMethod.POST, WATCH_ROBOT_STATES)
+                                               .contentType(MediaType.parse("application/grpc-web+proto"))
+                                               .add("accept", "application/grpc-web+proto")
+                                               .add("x-grpc-web", "1")
+                                               .add("origin", "http://localhost:5173")
+                                               .build(),
+                                 GrpcWebFrames.frame(WatchRobotStatesRequest.newBuilder()
+                                                                            .setParkingLot(parkingLot)
+                                                                            .build()));
     }
 
     private static ManagedChannel channel() {
