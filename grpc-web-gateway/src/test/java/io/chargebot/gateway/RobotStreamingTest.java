@@ -86,12 +86,7 @@ class RobotStreamingTest {
         final GrpcWebFrames frames = GrpcWebFrames.parseText(
                 watchAsBrowser(TestBackend.BUSY_LOT).aggregate().join().contentUtf8());
 
-        assertThat(frames.trailers).containsEntry("grpc-status", "0");
-        assertThat(frames.messages).hasSize(TestBackend.MANY_UPDATES + 1);
-        for (int i = 1; i <= TestBackend.MANY_UPDATES; i++) {
-            assertThat(WatchRobotStatesResponse.parseFrom(frames.messages.get(i)).getRobots(0).getBatteryPercent())
-                    .isEqualTo(i % 100);
-        }
+        assertCompleteAndInOrder(frames);
     }
 
     @Test
@@ -105,9 +100,14 @@ class RobotStreamingTest {
                 watchAsBinaryBrowser(TestBackend.BUSY_LOT).aggregate().join().content().array());
 
         assertThat(frames.sawTrailerFrame).isTrue();
+        assertThat(WatchRobotStatesResponse.parseFrom(frames.messages.get(0)).getInitial()).isTrue();
+        assertCompleteAndInOrder(frames);
+    }
+
+    /** The busy lot's stream: OK, the snapshot, then every update in order. */
+    private static void assertCompleteAndInOrder(GrpcWebFrames frames) throws Exception {
         assertThat(frames.trailers).containsEntry("grpc-status", "0");
         assertThat(frames.messages).hasSize(TestBackend.MANY_UPDATES + 1);
-        assertThat(WatchRobotStatesResponse.parseFrom(frames.messages.get(0)).getInitial()).isTrue();
         for (int i = 1; i <= TestBackend.MANY_UPDATES; i++) {
             assertThat(WatchRobotStatesResponse.parseFrom(frames.messages.get(i)).getRobots(0).getBatteryPercent())
                     .isEqualTo(i % 100);
