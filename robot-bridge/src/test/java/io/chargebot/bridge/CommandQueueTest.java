@@ -40,6 +40,68 @@ class CommandQueueTest {
     }
 
     /**
+     * A frozen broker answers no PUBACK: two commands fill its window, three wait (the queue's size), two more are
+     * dropped and counted. One of the waiting expires before the broker is back: it is dropped as expired, the others
+     * are published in order.
+     */
+    @Test
+    void aFullQueueDropsNewCommandsAndAnExpiredWaitingCommandIsNotPublished() throws Exception {
+        assumeTrue(TestMosquitto.installed(), "mosquitto not installed");
+        String root = TestBroker.uniqueRoot();
+        try (TestMosquitto broker = TestMosquitto.start(Files.createTempDirectory("chargebot-mosquitto-inflight-"),
+                List.of("allow_anonymous true", "persistence false", "max_inflight_messages 2"));
+                FakeRobotServer server = new FakeRobotServer()) {
+            BridgeConfig config = BridgeConfig.of(broker.url(), "unused", TestBroker.uniqueId("b"))
+                    .withTopicRoot(root, TestBroker.uniqueId("g"))
+                    .withCommandQueueSize(3);
+            try (RobotBridge bridge = RobotBridge.start(config, server.channel(), true);
+                    TestRobot subscriber = new TestRobot(broker.url(), TestBroker.uniqueId("sub"))) {
+                assertThat(bridge.awaitReady(Duration.ofSeconds(30))).as("bridge ready").isTrue();
+                subscriber.subscribeCommands(root + "/+/commands");
+                long now = System.currentTimeMillis();
+                long shortExpiry = now + 5_000;
+                List<RobotCommand> commands = new ArrayList<>();
+                for (int i = 0; i < 7; i++) {
+                    commands.add(RobotCommand.newBuilder()
+                            .setCommandId("c" + i + "-" + UUID.randomUUID())
+                            .setRobotId("robot-" + (i % 2))
+                            .setType(CommandType.COMMAND_TYPE_RETURN_TO_BASE)
+                            .setIssueTime(Timestamps.fromMillis(now))
+                            .setExpireTime(Timestamps.fromMillis(i == 2 ? shortExpiry : now + 600_000))
+                            .build());
+                }
+
+                broker.pause();
+                try {
+                    for (RobotCommand command : commands) {
+                        server.sendCommand(command);
+                    }
+                    Await.until("two in flight, three waiting, two dropped",
+                            () -> bridge.metrics().commandsDropped.get() == 2
+                                    && bridge.metrics().commandsQueued.get() == 3);
+                    Await.until("the waiting command's expire_time passed",
+                            () -> System.currentTimeMillis() > shortExpiry + 100);
+                } finally {
+                    broker.resume();
+                }
+
+                Await.until("the rest published", () -> bridge.metrics().commandsPublished.get() == 4);
+                Await.until("the rest at the subscriber", () -> subscriber.commands.size() >= 4);
+                List<String> received = new ArrayList<>();
+                for (TestRobot.Received r : subscriber.commands) {
+                    received.add(TestRobot.decode(r.message()).getCommandId());
+                }
+                assertThat(received).containsExactly(commands.get(0).getCommandId(), commands.get(1).getCommandId(),
+                        commands.get(3).getCommandId(), commands.get(4).getCommandId());
+                assertThat(bridge.metrics().commandsExpired.get()).isEqualTo(1);
+                assertThat(bridge.metrics().commandsDropped.get()).isEqualTo(3);
+                assertThat(bridge.metrics().commandsWaited.get()).isEqualTo(3);
+                assertThat(bridge.metrics().commandsQueued.get()).isZero();
+            }
+        }
+    }
+
+    /**
      * The server sends {@code perRobot} commands to each of {@code robots} robots at once; a subscriber to every
      * robot's commands gets each exactly once, in order per robot, and the bridge drops none. Returns the bridge
      * (closed) for its metrics.
