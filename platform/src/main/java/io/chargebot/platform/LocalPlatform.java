@@ -185,14 +185,15 @@ public final class LocalPlatform implements AutoCloseable {
         }
         RobotBridge bridge = null;
         try {
-            // The bridge's id (its MQTT session), topic root, share group and receive maximum may be set as for a
-            // stand-alone bridge (BridgeConfig.fromEnvironment); the server and the credentials are this run's.
+            // The bridge's id (its MQTT session), topic root, share group, receive maximum and command queue may be
+            // set as for a stand-alone bridge (BridgeConfig.fromEnvironment); the server and the credentials are this
+            // run's.
             BridgeConfig fromEnv = BridgeConfig.fromEnvironment(env);
             BridgeConfig config = new BridgeConfig(mqttUrl, fromEnv.mqttUsername(), fromEnv.mqttPassword(),
                     "127.0.0.1:" + grpcPort, false, BRIDGE_CLIENT_ID, bridgeSecret,
                     env.getOrDefault("CHARGEBOT_BRIDGE_ID", "local-platform"), fromEnv.topicRoot(), fromEnv.shareGroup(),
                     fromEnv.receiveMaximum(), fromEnv.sessionExpiry(), fromEnv.flushInterval(), fromEnv.minBackoff(),
-                    fromEnv.maxBackoff(), fromEnv.ackTimeout());
+                    fromEnv.maxBackoff(), fromEnv.ackTimeout(), fromEnv.commandQueueSize());
             bridge = RobotBridge.start(config);
             RobotSimulator simulator = null;
             if (count > 0) {

@@ -19,7 +19,8 @@ import java.util.UUID;
  *       (AuthService.IssueServiceToken); without them the stream is opened without credentials (local only);</li>
  *   <li>{@code CHARGEBOT_BRIDGE_ID} (default: host name), {@code CHARGEBOT_MQTT_TOPIC_ROOT} (default
  *       {@code chargebot/v1/robots}), {@code CHARGEBOT_MQTT_SHARE_GROUP} (default {@code chargebot-bridge}),
- *       {@code CHARGEBOT_BRIDGE_RECEIVE_MAXIMUM} (default 1000), {@code CHARGEBOT_BRIDGE_FLUSH_MS} (default 0).</li>
+ *       {@code CHARGEBOT_BRIDGE_RECEIVE_MAXIMUM} (default 1000), {@code CHARGEBOT_BRIDGE_FLUSH_MS} (default 0),
+ *       {@code CHARGEBOT_BRIDGE_COMMAND_QUEUE} (default 10000).</li>
  * </ul>
  *
  * @param mqttUrl broker URI
@@ -39,11 +40,14 @@ import java.util.UUID;
  * @param minBackoff first reconnect delay
  * @param maxBackoff largest reconnect delay
  * @param ackTimeout how long a message sent on a healthy stream may go unacknowledged before it is sent again
+ * @param commandQueueSize most commands waiting in the bridge for a publish slot (the broker's Receive Maximum caps
+ *     unacknowledged QoS 1 publishes) or for the broker connection; a command arriving when it is full is dropped and
+ *     counted (the server re-sends it); 0: no waiting
  */
 public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassword, String grpcTarget,
         boolean grpcTls, String clientId, String clientSecret, String bridgeId, String topicRoot, String shareGroup,
         int receiveMaximum, Duration sessionExpiry, Duration flushInterval, Duration minBackoff,
-        Duration maxBackoff, Duration ackTimeout) {
+        Duration maxBackoff, Duration ackTimeout, int commandQueueSize) {
 
     public BridgeConfig {
         requireNonNull(mqttUrl, "mqttUrl");
@@ -57,16 +61,22 @@ public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassw
         if (receiveMaximum < 1 || receiveMaximum > 65535) {
             throw new IllegalArgumentException("receiveMaximum: " + receiveMaximum + " (expected: 1..65535)");
         }
+        if (commandQueueSize < 0) {
+            throw new IllegalArgumentException("commandQueueSize: " + commandQueueSize + " (expected: >= 0)");
+        }
         if ((clientId == null) != (clientSecret == null)) {
             throw new IllegalArgumentException("client id and secret must be given together");
         }
     }
 
+    /** Default of {@link #commandQueueSize()}. */
+    public static final int DEFAULT_COMMAND_QUEUE_SIZE = 10_000;
+
     /** Defaults for everything but the broker and the server. */
     public static BridgeConfig of(String mqttUrl, String grpcTarget, String bridgeId) {
         return new BridgeConfig(mqttUrl, null, null, grpcTarget, false, null, null, bridgeId,
                 RobotTopics.DEFAULT_ROOT, "chargebot-bridge", 1000, Duration.ofDays(1), Duration.ZERO,
-                Duration.ofMillis(200), Duration.ofSeconds(30), Duration.ofSeconds(30));
+                Duration.ofMillis(200), Duration.ofSeconds(30), Duration.ofSeconds(30), DEFAULT_COMMAND_QUEUE_SIZE);
     }
 
     /** Reads the environment; mqttUrl is "" when MQTT_URL is not set (the caller starts an embedded broker). */
@@ -79,6 +89,7 @@ public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassw
                 env.getOrDefault("CHARGEBOT_GRPC_TARGET", "127.0.0.1:50051"), bridgeId);
         String receiveMaximum = blankToNull(env.get("CHARGEBOT_BRIDGE_RECEIVE_MAXIMUM"));
         String flushMillis = blankToNull(env.get("CHARGEBOT_BRIDGE_FLUSH_MS"));
+        String commandQueue = blankToNull(env.get("CHARGEBOT_BRIDGE_COMMAND_QUEUE"));
         return new BridgeConfig(base.mqttUrl(), blankToNull(env.get("MQTT_USERNAME")),
                 blankToNull(env.get("MQTT_PASSWORD")), base.grpcTarget(),
                 Boolean.parseBoolean(env.getOrDefault("CHARGEBOT_GRPC_TLS", "false")),
@@ -88,43 +99,50 @@ public record BridgeConfig(String mqttUrl, String mqttUsername, String mqttPassw
                 receiveMaximum == null ? base.receiveMaximum() : Integer.parseInt(receiveMaximum),
                 base.sessionExpiry(),
                 flushMillis == null ? base.flushInterval() : Duration.ofMillis(Long.parseLong(flushMillis)),
-                base.minBackoff(), base.maxBackoff(), base.ackTimeout());
+                base.minBackoff(), base.maxBackoff(), base.ackTimeout(),
+                commandQueue == null ? base.commandQueueSize() : Integer.parseInt(commandQueue));
     }
 
     public BridgeConfig withMqttUrl(String url) {
         return new BridgeConfig(url, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
                 bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff,
-                ackTimeout);
+                ackTimeout, commandQueueSize);
     }
 
     public BridgeConfig withTopicRoot(String root, String group) {
         return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
                 bridgeId, root, group, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff,
-                ackTimeout);
+                ackTimeout, commandQueueSize);
     }
 
     public BridgeConfig withReceiveMaximum(int max) {
         return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
                 bridgeId, topicRoot, shareGroup, max, sessionExpiry, flushInterval, minBackoff, maxBackoff,
-                ackTimeout);
+                ackTimeout, commandQueueSize);
     }
 
     public BridgeConfig withCredentials(String id, String secret) {
         return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, id, secret,
                 bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff,
-                ackTimeout);
+                ackTimeout, commandQueueSize);
     }
 
     public BridgeConfig withBackoff(Duration min, Duration max) {
         return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
                 bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, min, max,
-                ackTimeout);
+                ackTimeout, commandQueueSize);
     }
 
     public BridgeConfig withAckTimeout(Duration timeout) {
         return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
                 bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff,
-                timeout);
+                timeout, commandQueueSize);
+    }
+
+    public BridgeConfig withCommandQueueSize(int size) {
+        return new BridgeConfig(mqttUrl, mqttUsername, mqttPassword, grpcTarget, grpcTls, clientId, clientSecret,
+                bridgeId, topicRoot, shareGroup, receiveMaximum, sessionExpiry, flushInterval, minBackoff, maxBackoff,
+                ackTimeout, size);
     }
 
     /** The MQTT client id: stable per bridge id so a restarted bridge resumes its session. */

@@ -23,8 +23,17 @@ public final class BridgeMetrics {
     public final AtomicLong duplicatesInFlight = new AtomicLong();
     /** Commands published to robots. */
     public final AtomicLong commandsPublished = new AtomicLong();
-    /** Commands not published: expired, bad robot id, or the broker unreachable (the server re-sends). */
+    /**
+     * Commands not published: expired, bad robot id, the command queue full, or the publish failed (the server
+     * re-sends).
+     */
     public final AtomicLong commandsDropped = new AtomicLong();
+    /** Of {@link #commandsDropped}: commands whose expire_time passed before they could be published. */
+    public final AtomicLong commandsExpired = new AtomicLong();
+    /** Commands that had to wait in the bridge's queue (broker's in-flight window full, or no broker connection). */
+    public final AtomicLong commandsWaited = new AtomicLong();
+    /** Gauge: commands waiting in the bridge's queue now. */
+    public final AtomicLong commandsQueued = new AtomicLong();
     /** Connect streams opened (welcomed). */
     public final AtomicLong streamsOpened = new AtomicLong();
     /** MQTT connections established. */
@@ -35,6 +44,8 @@ public final class BridgeMetrics {
         return "received=" + received + " forwarded=" + forwarded + " stored=" + stored + " rejected=" + rejected
                 + " malformed=" + malformed + " resent=" + resent + " mqttAcked=" + mqttAcked + " duplicatesInFlight=" + duplicatesInFlight
                 + " commandsPublished=" + commandsPublished + " commandsDropped=" + commandsDropped
+                + " commandsExpired=" + commandsExpired + " commandsWaited=" + commandsWaited
+                + " commandsQueued=" + commandsQueued
                 + " streamsOpened=" + streamsOpened + " mqttConnections=" + mqttConnections;
     }
 }

@@ -43,6 +43,7 @@ import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -63,6 +64,12 @@ import org.slf4j.LoggerFactory;
  * Receive Maximum caps unacknowledged messages, and a semaphore of the same size stops reading (back-pressure onto
  * the broker's queue) should a broker ignore it. Both connections reconnect with exponential backoff and jitter;
  * after a new stream is welcomed every unacknowledged message is sent again (the server drops duplicates).
+ *
+ * <p>Commands: the broker accepts at most its Receive Maximum (CONNACK) unacknowledged QoS 1 publishes from the bridge;
+ * commands beyond that window, or arriving while the broker is away, wait in a bounded queue owned by the loop thread
+ * and are published in arrival order as publishes complete (Paho's token completion) or the connection returns. A
+ * queued command whose expire_time passes is dropped; one arriving at a full queue is dropped (the server re-sends
+ * both kinds of unacknowledged command after its re-send interval).
  */
 public final class RobotBridge implements AutoCloseable {
 
@@ -77,6 +84,10 @@ public final class RobotBridge implements AutoCloseable {
      */
     static final int MAX_REQUESTS_IN_FLIGHT = 2;
     private static final String VERSION = "0.1.0";
+    /** MQTT v5's Receive Maximum when the broker's CONNACK does not give one. */
+    static final int MQTT_DEFAULT_RECEIVE_MAXIMUM = 65_535;
+    /** Retry delay after Paho refused a publish for its full window while none of the bridge's own was in flight. */
+    private static final long COMMAND_RETRY_MILLIS = 100;
 
     private final BridgeConfig config;
     private final RobotTopics topics;
@@ -84,6 +95,7 @@ public final class RobotBridge implements AutoCloseable {
     private final Clock clock;
     private final BridgeMetrics metrics = new BridgeMetrics();
     private final RateLimitedLog malformedLog = new RateLimitedLog(Duration.ofSeconds(10));
+    private final RateLimitedLog commandQueueFullLog = new RateLimitedLog(Duration.ofSeconds(10));
     private final ScheduledExecutorService loop;
     private final Semaphore permits;
     private final ManagedChannel channel;
@@ -116,6 +128,14 @@ public final class RobotBridge implements AutoCloseable {
     private long streamId;
     private boolean welcomed;
     private int maxBatch = DEFAULT_MAX_BATCH;
+    /** Commands waiting for a publish slot or for the broker, in arrival order (at most commandQueueSize). */
+    private final ArrayDeque<RobotCommand> commandQueue = new ArrayDeque<>();
+    /** Command publishes handed to Paho on MQTT connection {@link #commandGeneration} and not completed yet. */
+    private int commandsInFlight;
+    private long commandGeneration;
+    /** The broker's Receive Maximum: most unacknowledged QoS 1 publishes it takes from the bridge. */
+    private int publishWindow = MQTT_DEFAULT_RECEIVE_MAXIMUM;
+    private ScheduledFuture<?> commandRetry;
 
     /** A received MQTT message: which connection it came on, its packet id and QoS. */
     private record MqttRef(long generation, int id, int qos) {
@@ -250,6 +270,8 @@ public final class RobotBridge implements AutoCloseable {
             mqtt.connect(mqttOptions, null, new MqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
+                    int window = brokerReceiveMaximum(token);
+                    onLoop(() -> publishWindow = window);
                     subscribe();
                 }
 
@@ -283,6 +305,7 @@ public final class RobotBridge implements AutoCloseable {
                     log.info("MQTT connected to {} as {}, subscribed to {} (receive maximum {})", config.mqttUrl(),
                             config.mqttClientId(), filter, config.receiveMaximum());
                     firstMqttConnection.countDown();
+                    onLoop(RobotBridge.this::drainCommands);
                 }
 
                 @Override
@@ -295,6 +318,13 @@ public final class RobotBridge implements AutoCloseable {
             log.error("MQTT subscribe {} failed; reconnecting", filter, e);
             forceMqttReconnect();
         }
+    }
+
+    /** The broker's Receive Maximum from the CONNACK (MQTT's default when absent). */
+    private static int brokerReceiveMaximum(IMqttToken connectToken) {
+        MqttProperties properties = connectToken.getResponseProperties();
+        Integer max = properties == null ? null : properties.getReceiveMaximum();
+        return max == null || max <= 0 ? MQTT_DEFAULT_RECEIVE_MAXIMUM : max;
     }
 
     private void forceMqttReconnect() {
@@ -733,7 +763,10 @@ public final class RobotBridge implements AutoCloseable {
         }
     }
 
-    /** Loop thread: publishes a command on the robot's commands topic with a message expiry from expire_time. */
+    /**
+     * Loop thread: a command from the server. Published at once when the broker's window has room and nothing waits
+     * before it; otherwise it waits in the command queue.
+     */
     private void publishCommand(RobotCommand command) {
         if (!RobotTopics.ROBOT_ID.matcher(command.getRobotId()).matches()) {
             metrics.commandsDropped.incrementAndGet();
@@ -741,16 +774,66 @@ public final class RobotBridge implements AutoCloseable {
                     RobotMessageCodec.truncate(command.getRobotId(), 80));
             return;
         }
+        if (hasExpired(command)) {
+            dropExpired(command);
+            return;
+        }
+        if (commandQueue.isEmpty() && tryPublish(command)) {
+            return;
+        }
+        if (commandQueue.size() >= config.commandQueueSize()) {
+            dropExpiredQueued();
+        }
+        if (commandQueue.size() >= config.commandQueueSize()) {
+            metrics.commandsDropped.incrementAndGet();
+            long suppressed = commandQueueFullLog.tryLog();
+            if (suppressed >= 0) {
+                log.warn("Command queue full ({} waiting for the broker, {} in flight); dropped command {} for {} "
+                        + "(the server re-sends it){}", commandQueue.size(), commandsInFlight, command.getCommandId(),
+                        command.getRobotId(), suppressed > 0 ? " (" + suppressed + " more since the last report)" : "");
+            }
+            return;
+        }
+        commandQueue.addLast(command);
+        metrics.commandsWaited.incrementAndGet();
+        metrics.commandsQueued.set(commandQueue.size());
+    }
+
+    /** Loop thread: publishes queued commands, in order, while the broker's window has room. */
+    private void drainCommands() {
+        while (!commandQueue.isEmpty()) {
+            RobotCommand command = commandQueue.peekFirst();
+            if (hasExpired(command)) {
+                commandQueue.pollFirst();
+                dropExpired(command);
+                continue;
+            }
+            if (!tryPublish(command)) {
+                break;
+            }
+            commandQueue.pollFirst();
+        }
+        metrics.commandsQueued.set(commandQueue.size());
+    }
+
+    /**
+     * Loop thread: hands a command to Paho (QoS 1, message expiry from expire_time). Returns false when it has to wait:
+     * no broker connection, or the broker's window is full; true when it was handed over or dropped for good.
+     */
+    private boolean tryPublish(RobotCommand command) {
+        long generation = mqttGeneration.get();
+        if (generation != commandGeneration) {
+            // Publishes of a lost connection complete (as failures) without holding the new connection's window.
+            commandGeneration = generation;
+            commandsInFlight = 0;
+        }
+        if (closed || !mqttConnected || commandsInFlight >= publishWindow) {
+            return false;
+        }
         MqttProperties properties = new MqttProperties();
         properties.setContentType(RobotMessageCodec.JSON);
         if (command.hasExpireTime()) {
             long remainingMillis = Timestamps.toMillis(command.getExpireTime()) - clock.millis();
-            if (remainingMillis <= 0) {
-                metrics.commandsDropped.incrementAndGet();
-                log.info("Command {} for {} expired before it could be published", command.getCommandId(),
-                        command.getRobotId());
-                return;
-            }
             properties.setMessageExpiryInterval(Math.max(1, (remainingMillis + 999) / 1000));
         }
         MqttMessage message = new MqttMessage(RobotMessageCodec.encodeCommand(command), 1, false, properties);
@@ -761,6 +844,7 @@ public final class RobotBridge implements AutoCloseable {
                 public void onSuccess(IMqttToken token) {
                     metrics.commandsPublished.incrementAndGet();
                     log.info("Published {} command {} to {}", command.getType(), command.getCommandId(), topic);
+                    onLoop(() -> commandCompleted(generation));
                 }
 
                 @Override
@@ -768,13 +852,81 @@ public final class RobotBridge implements AutoCloseable {
                     metrics.commandsDropped.incrementAndGet();
                     log.warn("Publishing command {} to {} failed (the server re-sends it): {}",
                             command.getCommandId(), topic, String.valueOf(e));
+                    onLoop(() -> commandCompleted(generation));
                 }
             });
-        } catch (MqttException | RuntimeException e) {
+            commandsInFlight++;
+            return true;
+        } catch (MqttException e) {
+            switch (e.getReasonCode()) {
+                case MqttClientException.REASON_CODE_MAX_INFLIGHT -> {
+                    // Paho's window is fuller than the bridge's count (e.g. a resumed session's publishes): wait for
+                    // a completion, or retry shortly when none of the bridge's own is in flight.
+                    if (commandsInFlight == 0) {
+                        scheduleCommandRetry();
+                    }
+                    return false;
+                }
+                case MqttClientException.REASON_CODE_CLIENT_NOT_CONNECTED,
+                        MqttClientException.REASON_CODE_CLIENT_DISCONNECTING,
+                        MqttClientException.REASON_CODE_CONNECT_IN_PROGRESS -> {
+                    return false; // drained again once the connection is back and subscribed
+                }
+                default -> {
+                    metrics.commandsDropped.incrementAndGet();
+                    log.warn("Publishing command {} to {} failed (the server re-sends it): {}", command.getCommandId(),
+                            topic, e.toString());
+                    return true;
+                }
+            }
+        } catch (RuntimeException e) {
             metrics.commandsDropped.incrementAndGet();
             log.warn("Publishing command {} to {} failed (the server re-sends it): {}", command.getCommandId(), topic,
                     e.toString());
+            return true;
         }
+    }
+
+    /** Loop thread: a command publish completed (PUBACK or failure); its slot in the window is free. */
+    private void commandCompleted(long generation) {
+        if (generation == commandGeneration && commandsInFlight > 0) {
+            commandsInFlight--;
+        }
+        drainCommands();
+    }
+
+    private void scheduleCommandRetry() {
+        if (commandRetry != null && !commandRetry.isDone()) {
+            return;
+        }
+        try {
+            commandRetry = loop.schedule(this::drainCommands, COMMAND_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("closed");
+        }
+    }
+
+    private boolean hasExpired(RobotCommand command) {
+        return command.hasExpireTime() && Timestamps.toMillis(command.getExpireTime()) <= clock.millis();
+    }
+
+    private void dropExpired(RobotCommand command) {
+        metrics.commandsDropped.incrementAndGet();
+        metrics.commandsExpired.incrementAndGet();
+        log.info("Command {} for {} expired before it could be published", command.getCommandId(),
+                command.getRobotId());
+    }
+
+    /** Loop thread: makes room in a full queue by dropping the commands that expired while they waited. */
+    private void dropExpiredQueued() {
+        for (Iterator<RobotCommand> it = commandQueue.iterator(); it.hasNext(); ) {
+            RobotCommand command = it.next();
+            if (hasExpired(command)) {
+                it.remove();
+                dropExpired(command);
+            }
+        }
+        metrics.commandsQueued.set(commandQueue.size());
     }
 
     private String brokerUriWithoutCredentials() {

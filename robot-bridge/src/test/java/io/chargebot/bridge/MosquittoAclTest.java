@@ -10,9 +10,6 @@ import io.chargebot.robot.v1.RobotCommand;
 import io.chargebot.robot.v1.RobotState;
 import io.chargebot.robot.v1.Telemetry;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,14 +31,12 @@ import org.junit.jupiter.api.Test;
  */
 class MosquittoAclTest {
 
-    private static final Path MOSQUITTO = Path.of("/usr/sbin/mosquitto");
     private static final Path MOSQUITTO_PASSWD = Path.of("/usr/bin/mosquitto_passwd");
 
     @Test
     void aRobotCannotSpeakForAnother() throws Exception {
-        assumeTrue(Files.isExecutable(MOSQUITTO) && Files.isExecutable(MOSQUITTO_PASSWD), "mosquitto not installed");
+        assumeTrue(TestMosquitto.installed() && Files.isExecutable(MOSQUITTO_PASSWD), "mosquitto not installed");
         Path dir = Files.createTempDirectory("chargebot-mosquitto-acl-");
-        int port = freePort();
         Path passwd = dir.resolve("passwd");
         Files.writeString(passwd, "");
         for (String user : List.of("robot-a", "robot-b", "chargebot-bridge")) {
@@ -50,24 +45,17 @@ class MosquittoAclTest {
             assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as("mosquitto_passwd " + user).isTrue();
         }
         Files.writeString(dir.resolve("acl"), aclFromDocs());
-        Files.writeString(dir.resolve("mosquitto.conf"), String.join("\n",
-                "listener " + port + " 127.0.0.1",
-                "user root", // as root, don't drop to the mosquitto user (it can't read the temp dir); ignored otherwise
+        try (TestMosquitto broker = TestMosquitto.start(dir, List.of(
                 "allow_anonymous false",
                 "password_file " + passwd,
                 "acl_file " + dir.resolve("acl"),
-                "persistence false",
-                ""));
-        Process broker = new ProcessBuilder(MOSQUITTO.toString(), "-c", dir.resolve("mosquitto.conf").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
-        String url = "tcp://127.0.0.1:" + port;
-        try {
-            Await.until("mosquitto listening", () -> canConnect(port));
+                "persistence false"))) {
+            String url = broker.url();
             try (FakeRobotServer server = new FakeRobotServer()) {
                 BridgeConfig config = new BridgeConfig(url, "chargebot-bridge", "chargebot-bridge-pw", "unused", false,
                         null, null, "acl-" + UUID.randomUUID().toString().substring(0, 8), RobotTopics.DEFAULT_ROOT,
                         "chargebot-bridge", 100, Duration.ofMinutes(5), Duration.ofMillis(5), Duration.ofMillis(100),
-                        Duration.ofSeconds(1), Duration.ofSeconds(30));
+                        Duration.ofSeconds(1), Duration.ofSeconds(30), BridgeConfig.DEFAULT_COMMAND_QUEUE_SIZE);
                 try (RobotBridge bridge = RobotBridge.start(config, server.channel(), true)) {
                     assertThat(bridge.awaitReady(Duration.ofSeconds(30))).as("bridge subscribed under the ACL").isTrue();
                     MqttClient robotA = connect(url, "robot-a");
@@ -130,9 +118,6 @@ class MosquittoAclTest {
                     }
                 }
             }
-        } finally {
-            broker.destroy();
-            broker.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
@@ -157,19 +142,5 @@ class MosquittoAclTest {
         options.setPassword((user + "-pw").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         client.connect(options);
         return client;
-    }
-
-    private static boolean canConnect(int port) {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }
