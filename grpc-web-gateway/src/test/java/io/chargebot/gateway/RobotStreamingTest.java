@@ -222,29 +222,27 @@ class RobotStreamingTest {
     }
 
     private static HttpResponse watchAsBrowser(String parkingLot) {
-        return WebClient.of("h1c://127.0.0.1:" + gateway.port())
-                        .execute(RequestHeaders.builder(HttpMethod.POST, WATCH_ROBOT_STATES)
-                                               .contentType(MediaType.parse("application/grpc-web-text"))
-                                               .add("accept", "application/grpc-web-text")
-                                               .add("x-grpc-web", "1")
-                                               .add("origin", "http://localhost:5173")
-                                               .build(),
-                                 GrpcWebFrames.textFrame(WatchRobotStatesRequest.newBuilder()
-                                                                                .setParkingLot(parkingLot)
-                                                                                .build()));
+        return watch("application/grpc-web-text", HttpData.ofUtf8(GrpcWebFrames.textFrame(watchRequest(parkingLot))));
     }
 
     private static HttpResponse watchAsBinaryBrowser(String parkingLot) {
+        return watch("application/grpc-web+proto", HttpData.wrap(GrpcWebFrames.frame(watchRequest(parkingLot))));
+    }
+
+    private static WatchRobotStatesRequest watchRequest(String parkingLot) {
+        return WatchRobotStatesRequest.newBuilder().setParkingLot(parkingLot).build();
+    }
+
+    /** WatchRobotStates as a browser sends it over HTTP/1.1, in the gRPC-Web format {@code contentType}. */
+    private static HttpResponse watch(String contentType, HttpData body) {
         return WebClient.of("h1c://127.0.0.1:" + gateway.port())
                         .execute(RequestHeaders.builder(HttpMethod.POST, WATCH_ROBOT_STATES)
-                                               .contentType(MediaType.parse("application/grpc-web+proto"))
-                                               .add("accept", "application/grpc-web+proto")
+                                               .contentType(MediaType.parse(contentType))
+                                               .add("accept", contentType)
                                                .add("x-grpc-web", "1")
                                                .add("origin", "http://localhost:5173")
                                                .build(),
-                                 GrpcWebFrames.frame(WatchRobotStatesRequest.newBuilder()
-                                                                            .setParkingLot(parkingLot)
-                                                                            .build()));
+                                 body);
     }
 
     private static ManagedChannel channel() {
