@@ -72,7 +72,7 @@ public final class AuthInterceptor implements ServerInterceptor, Ordered {
     private final Set<InetAddress> trustedProxies = new HashSet<>();
 
     public AuthInterceptor(List<BindableService> services, AccessTokens accessTokens, SessionCache sessionCache, Db db,
-                           @Value("${chargebot.auth.trusted-proxies:127.0.0.1,::1}") List<String> trustedProxies) {
+                           @Value("${chargebot.auth.trusted-proxies}") List<String> trustedProxies) {
         this.accessTokens = accessTokens;
         this.sessionCache = sessionCache;
         this.db = db;
