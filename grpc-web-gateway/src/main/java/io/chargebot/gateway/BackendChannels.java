@@ -29,7 +29,7 @@ final class BackendChannels {
                                                                    config.maxRequestBytes()))
                                    // The forwarder never blocks: run its callbacks on the transport threads.
                                    .directExecutor()
-                                   .userAgent("chargebot-grpc-web-gateway");
+                                   .userAgent(GrpcWebGateway.USER_AGENT);
         if (config.targetTls()) {
             builder.useTransportSecurity();
         } else {

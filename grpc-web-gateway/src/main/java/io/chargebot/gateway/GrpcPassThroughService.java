@@ -78,7 +78,6 @@ final class GrpcPassThroughService extends SimpleDecoratingHttpService {
     private static final int TRAILER_FRAME_FLAG = 0x80;
     /** The most digits a {@code grpc-timeout} value may have. */
     private static final long MAX_TIMEOUT_VALUE = 99_999_999L;
-    private static final String USER_AGENT = "chargebot-grpc-web-gateway";
 
     private final WebClient backend;
     private final Set<String> methodPaths;
@@ -281,7 +280,7 @@ final class GrpcPassThroughService extends SimpleDecoratingHttpService {
                     RequestHeaders.builder(HttpMethod.POST, ctx.path())
                                   .contentType(GRPC_REQUEST_TYPE)
                                   .set(HttpHeaderNames.TE, "trailers")
-                                  .set(HttpHeaderNames.USER_AGENT, USER_AGENT);
+                                  .set(HttpHeaderNames.USER_AGENT, GrpcWebGateway.USER_AGENT);
             if (timeoutNanos > 0) {
                 headers.set(GrpcHeaderNames.GRPC_TIMEOUT, grpcTimeout(timeoutNanos));
                 deadlineTimer = eventLoop.schedule(this::onDeadline, timeoutNanos, TimeUnit.NANOSECONDS);

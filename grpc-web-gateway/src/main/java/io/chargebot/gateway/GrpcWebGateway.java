@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.annotation.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,13 @@ import org.slf4j.LoggerFactory;
  * answer {@code UNAVAILABLE} while the server is unreachable, pass {@code grpc-status-details-bin} unchanged,
  * and write the same access log ({@link GatewayAccessLog}).
  *
+ * <p>A gateway that runs in the server's own process ({@link #startColocated}) is given a grpc-java channel to
+ * the server's services in that process instead: every call, whatever its wire format, takes the second path
+ * over that channel. Armeria decodes the request once, the message object itself reaches the server's
+ * interceptors and service (grpc-java's in-process transport does not serialise), and the reply is encoded
+ * once for the caller; there is no second HTTP/2 hop. Headers, deadline, cancellation and statuses are
+ * forwarded exactly as over the network.
+ *
  * <pre>{@code
  * try (GrpcWebGateway gateway = GrpcWebGateway.start(GatewayConfig.builder().port(0).build())) {
  *     System.out.println("http://127.0.0.1:" + gateway.port() + "/docs");
@@ -75,6 +83,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class GrpcWebGateway implements AutoCloseable {
+
+    /** The {@code user-agent} of the gateway's calls to the server (the caller's goes as {@code x-user-agent}). */
+    public static final String USER_AGENT = "chargebot-grpc-web-gateway";
 
     /** The path of the health check: 200 while serving, 503 once shutting down. */
     public static final String HEALTH_CHECK_PATH = "/internal/healthcheck";
@@ -106,12 +117,16 @@ public final class GrpcWebGateway implements AutoCloseable {
 
     private final Server server;
     private final int port;
+    /** The channel this gateway opened and owns; null when co-located (the caller owns the channel). */
+    @Nullable
     private final ManagedChannel backend;
+    /** The pass-through's client; null when co-located. */
+    @Nullable
     private final Backend passThroughBackend;
     private final GatewayConfig config;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private GrpcWebGateway(Server server, ManagedChannel backend, Backend passThroughBackend,
+    private GrpcWebGateway(Server server, @Nullable ManagedChannel backend, @Nullable Backend passThroughBackend,
                            GatewayConfig config) {
         this.server = server;
         port = server.activeLocalPort();
@@ -178,6 +193,35 @@ public final class GrpcWebGateway implements AutoCloseable {
         return gateway;
     }
 
+    /**
+     * Starts a gateway in the ChargeBot server's own process: every call of every wire format goes to
+     * {@code server}, a channel to the server's services in this process (its in-process endpoint), instead of
+     * over the network to {@link GatewayConfig#target()}, which is then not used. The caller owns the channel
+     * and closes it after the gateway; it should identify its calls with {@link #USER_AGENT}.
+     *
+     * @throws IllegalStateException if the server cannot start, e.g. the port is in use
+     */
+    public static GrpcWebGateway startColocated(GatewayConfig config, Channel server) {
+        requireNonNull(config, "config");
+        requireNonNull(server, "server");
+        return startColocated(config, ChargeBotApis.services(), server);
+    }
+
+    /** Starts a co-located gateway that forwards the given services; see {@link #startColocated}. */
+    static GrpcWebGateway startColocated(GatewayConfig config, List<ServiceDescriptor> services, Channel server) {
+        final Server armeria = newServer(config, services, server, null);
+        try {
+            armeria.start().join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException(
+                    "Failed to start the gateway on port " + config.port() + ": " + e.getCause(), e.getCause());
+        }
+        final GrpcWebGateway gateway = new GrpcWebGateway(armeria, null, null, config);
+        logger.info("gRPC-Web gateway listening on port {}, forwarding {} service(s) to the server in this "
+                    + "process", gateway.port(), services.size());
+        return gateway;
+    }
+
     /** Returns the port the gateway listens on (the actual one when the configuration said 0). */
     public int port() {
         return port;
@@ -201,22 +245,37 @@ public final class GrpcWebGateway implements AutoCloseable {
         try {
             server.stop().join();
         } finally {
-            passThroughBackend.close();
-            backend.shutdown();
-            try {
-                if (!backend.awaitTermination(5, TimeUnit.SECONDS)) {
-                    backend.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                backend.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
+            closeBackend();
         }
         logger.info("gRPC-Web gateway on port {} stopped", port);
     }
 
+    /** Closes what this gateway opened to reach the server; a co-located gateway opened nothing. */
+    private void closeBackend() {
+        if (passThroughBackend != null) {
+            passThroughBackend.close();
+        }
+        if (backend == null) {
+            return;
+        }
+        backend.shutdown();
+        try {
+            if (!backend.awaitTermination(5, TimeUnit.SECONDS)) {
+                backend.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            backend.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * @param passThroughClient the byte pass-through's client to the backend; {@code null} to send every call
+     *                          through the decoding path to {@code backend}
+     */
     private static Server newServer(GatewayConfig config, List<ServiceDescriptor> services, Channel backend,
-                                    WebClient passThroughClient) {
+                                    @Nullable WebClient passThroughClient) {
+        final GrpcService grpcService = grpcService(config, services, backend);
         final ServerBuilder sb = Server.builder();
         sb.http(config.port())
           .maxRequestLength(config.maxRequestBytes())
@@ -224,12 +283,15 @@ public final class GrpcWebGateway implements AutoCloseable {
           .accessLogWriter(new GatewayAccessLog(), true)
           // The access log names the exception that ended a request; no separate periodic report.
           .unloggedExceptionsReportInterval(Duration.ZERO)
-          .service(grpcService(config, services, backend),
-                   delegate -> new GrpcPassThroughService(delegate, passThroughClient, services))
           .serviceUnder(DOCS_PATH, DocService.builder().build())
           .service(HEALTH_CHECK_PATH, HealthCheckService.of())
           .decorator(RequestIdService::new)
           .decorator(corsService(config).newDecorator());
+        if (passThroughClient == null) {
+            sb.service(grpcService);
+        } else {
+            sb.service(grpcService, delegate -> new GrpcPassThroughService(delegate, passThroughClient, services));
+        }
         return sb.build();
     }
 
@@ -258,6 +320,12 @@ public final class GrpcWebGateway implements AutoCloseable {
                            .exceptionHandler((ctx, status, cause, metadata) -> {
                                if (cause instanceof RequestTimeoutException) {
                                    return Status.DEADLINE_EXCEEDED.withDescription("Deadline exceeded");
+                               }
+                               // Armeria's deframer reads past the end of a truncated frame: a malformed
+                               // request, which gRPC answers INTERNAL (as the byte pass-through's server does).
+                               if (status.getCode() == Status.Code.UNKNOWN
+                                   && cause instanceof IndexOutOfBoundsException) {
+                                   return Status.INTERNAL.withDescription("Malformed request frame");
                                }
                                return null;
                            })

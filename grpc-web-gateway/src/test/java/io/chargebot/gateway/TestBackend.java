@@ -47,19 +47,24 @@ import io.chargebot.robot.v1.WatchRobotStatesResponse;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -156,14 +161,28 @@ final class TestBackend implements AutoCloseable {
     volatile CountDownLatch slowCallStarted = new CountDownLatch(1);
     volatile CountDownLatch slowCallCancelled = new CountDownLatch(1);
 
+    /** The same services for a caller in this process, as the ChargeBot server offers a co-located gateway. */
+    private final Server inProcessServer;
+    private final ManagedChannel inProcessChannel;
+
     TestBackend() throws IOException {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                                   .addService(ServerInterceptors.intercept(new ParkingService(), new Recorder()))
-                                   .addService(ServerInterceptors.intercept(new RobotService(), new Recorder()))
-                                   .addService(ServerInterceptors.intercept(new CarService(), new Recorder()))
-                                   .addService(ServerInterceptors.intercept(new ReservationService(), new Recorder()))
-                                   .build()
-                                   .start();
+        server = withServices(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))).build().start();
+        final String name = "test-backend-" + UUID.randomUUID();
+        inProcessServer = withServices(InProcessServerBuilder.forName(name)).build().start();
+        inProcessChannel = InProcessChannelBuilder.forName(name).userAgent(GrpcWebGateway.USER_AGENT)
+                                                  .directExecutor().build();
+    }
+
+    private ServerBuilder<?> withServices(ServerBuilder<?> builder) {
+        return builder.addService(ServerInterceptors.intercept(new ParkingService(), new Recorder()))
+                      .addService(ServerInterceptors.intercept(new RobotService(), new Recorder()))
+                      .addService(ServerInterceptors.intercept(new CarService(), new Recorder()))
+                      .addService(ServerInterceptors.intercept(new ReservationService(), new Recorder()));
+    }
+
+    /** A channel to the in-process copy of the services (same recorded state as the network ones). */
+    ManagedChannel inProcessChannel() {
+        return inProcessChannel;
     }
 
     int port() {
@@ -176,8 +195,11 @@ final class TestBackend implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        inProcessChannel.shutdownNow();
+        inProcessServer.shutdownNow();
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
+        inProcessServer.awaitTermination(5, TimeUnit.SECONDS);
     }
 
     /** Records the metadata and deadline; adds a response header and trailer to check they are relayed. */

@@ -31,6 +31,7 @@ import java.util.Map;
  *
  * <pre>
  * java -jar chargebot-platform.jar [--grpc-port=N] [--gateway-port=N] [--no-demo-data] [--robots=N] [--no-mqtt]
+ *                                   [--gateway-backend=in-process|network]
  * </pre>
  */
 public final class LocalPlatform implements AutoCloseable {
@@ -47,10 +48,14 @@ public final class LocalPlatform implements AutoCloseable {
 
     private final ChargeBotServer server;
     private final GrpcWebGateway gateway;
+    /** Whether the gateway reaches the server over its gRPC port rather than in-process. */
+    private final boolean gatewayOverNetwork;
     @Nullable
     private final RobotSide robots;
 
-    private LocalPlatform(ChargeBotServer server, GrpcWebGateway gateway, @Nullable RobotSide robots) {
+    private LocalPlatform(ChargeBotServer server, GrpcWebGateway gateway, boolean gatewayOverNetwork,
+                          @Nullable RobotSide robots) {
+        this.gatewayOverNetwork = gatewayOverNetwork;
         this.server = server;
         this.gateway = gateway;
         this.robots = robots;
@@ -79,11 +84,17 @@ public final class LocalPlatform implements AutoCloseable {
      * {@code robots}: -1 starts no MQTT side at all, 0 the broker and the bridge only, N also N simulated robots.
      */
     public record Options(int grpcPort, int gatewayPort, boolean demoData, @Nullable DatabaseSettings database,
-                          int robots) {
+                          int robots, boolean gatewayOverNetwork) {
 
         /** Without the robot side. */
         public Options(int grpcPort, int gatewayPort, boolean demoData, @Nullable DatabaseSettings database) {
             this(grpcPort, gatewayPort, demoData, database, -1);
+        }
+
+        /** With the gateway calling the server in-process. */
+        public Options(int grpcPort, int gatewayPort, boolean demoData, @Nullable DatabaseSettings database,
+                       int robots) {
+            this(grpcPort, gatewayPort, demoData, database, robots, false);
         }
 
         public static Options parse(String[] args, Map<String, String> env) {
@@ -91,6 +102,8 @@ public final class LocalPlatform implements AutoCloseable {
             int gatewayPort = -1;
             boolean demoData = true;
             int robots = DEFAULT_ROBOTS;
+            boolean gatewayOverNetwork = gatewayOverNetwork("CHARGEBOT_GATEWAY_BACKEND=",
+                    env.getOrDefault("CHARGEBOT_GATEWAY_BACKEND", "in-process"));
             for (String arg : args) {
                 if (arg.startsWith("--grpc-port=")) {
                     grpcPort = port(arg, "--grpc-port=");
@@ -102,13 +115,29 @@ public final class LocalPlatform implements AutoCloseable {
                     robots = count(arg, "--robots=");
                 } else if (arg.equals("--no-mqtt")) {
                     robots = -1;
+                } else if (arg.startsWith("--gateway-backend=")) {
+                    gatewayOverNetwork = gatewayOverNetwork("--gateway-backend=",
+                            arg.substring("--gateway-backend=".length()));
                 } else if (arg.equals("--help") || arg.equals("-h")) {
                     throw new UsageException(null);
                 } else {
                     throw new UsageException("unknown option: " + arg);
                 }
             }
-            return new Options(grpcPort, gatewayPort, demoData, DatabaseSettings.fromEnvironment(env), robots);
+            return new Options(grpcPort, gatewayPort, demoData, DatabaseSettings.fromEnvironment(env), robots,
+                    gatewayOverNetwork);
+        }
+
+        /**
+         * {@code in-process}: the gateway calls the server's services in this process (one HTTP hop);
+         * {@code network}: over the server's gRPC port, as a separately deployed gateway does.
+         */
+        private static boolean gatewayOverNetwork(String prefix, String value) {
+            return switch (value.trim()) {
+                case "in-process" -> false;
+                case "network" -> true;
+                default -> throw new UsageException(prefix + value + " (expected: in-process or network)");
+            };
         }
 
         private static int count(String arg, String prefix) {
@@ -159,14 +188,18 @@ public final class LocalPlatform implements AutoCloseable {
         ChargeBotServer server = ChargeBotServer.start(serverOptions);
         GrpcWebGateway gateway = null;
         try {
-            gateway = GrpcWebGateway.start(GatewayConfig.fromEnvironment(System.getenv()).toBuilder()
+            GatewayConfig gatewayConfig = GatewayConfig.fromEnvironment(System.getenv()).toBuilder()
                     .port(resolvePort(options.gatewayPort(), PREFERRED_GATEWAY_PORT))
                     .target("127.0.0.1:" + server.grpcPort())
                     .targetTls(false)
-                    .build());
+                    .build();
+            gateway = options.gatewayOverNetwork()
+                    ? GrpcWebGateway.start(gatewayConfig)
+                    : GrpcWebGateway.startColocated(gatewayConfig,
+                            server.inProcessChannel(GrpcWebGateway.USER_AGENT));
             RobotSide robots = options.robots() < 0 ? null
                     : startRobotSide(options.robots(), server.grpcPort(), bridgeSecret, System.getenv());
-            return new LocalPlatform(server, gateway, robots);
+            return new LocalPlatform(server, gateway, options.gatewayOverNetwork(), robots);
         } catch (RuntimeException e) {
             if (gateway != null) {
                 gateway.close();
@@ -241,7 +274,8 @@ public final class LocalPlatform implements AutoCloseable {
         out.println();
         out.println("ChargeBot local platform is running");
         out.println("  gRPC (apps, SDK, partners)  " + grpc + "   (plaintext, server reflection on)");
-        out.println("  gRPC-Web + JSON gateway     " + gatewayUrl);
+        out.println("  gRPC-Web + JSON gateway     " + gatewayUrl + (gatewayOverNetwork
+                ? "   (to the server over " + grpc + ")" : "   (to the server in this process)"));
         out.println("  API reference (DocService)  " + gatewayUrl + "/docs");
         out.println("  PostgreSQL                  " + database.displayUrl()
                 + (server.embeddedDatabase() != null ? "   (embedded, user postgres, removed on exit)" : ""));
@@ -321,7 +355,7 @@ public final class LocalPlatform implements AutoCloseable {
                 System.err.println(e.getMessage());
             }
             System.err.println("usage: java -jar chargebot-platform.jar [--grpc-port=N] [--gateway-port=N] [--no-demo-data]"
-                    + " [--robots=N] [--no-mqtt]");
+                    + " [--robots=N] [--no-mqtt] [--gateway-backend=in-process|network]");
             System.err.println("  --robots=N simulated robots (default " + DEFAULT_ROBOTS + "); --no-mqtt: no broker, bridge or robots;");
             System.err.println("  MQTT_URL=tcp://host:1883 uses that broker instead of an embedded HiveMQ CE;");
             System.err.println("  ports default to 50051 and 8080 when free (0 = any free port);");

@@ -284,6 +284,16 @@ class LocalPlatformTest {
                 .hasMessageContaining("expected: 0..65535");
         assertThatThrownBy(() -> LocalPlatform.Options.parse(new String[] {"--frobnicate"}, Map.of()))
                 .hasMessageContaining("unknown option");
+        // The gateway calls the server in-process unless told to use the network (flag over environment).
+        assertThat(options.gatewayOverNetwork()).isFalse();
+        assertThat(LocalPlatform.Options.parse(new String[0], Map.of("CHARGEBOT_GATEWAY_BACKEND", "network"))
+                .gatewayOverNetwork()).isTrue();
+        assertThat(LocalPlatform.Options.parse(new String[] {"--gateway-backend=in-process"},
+                Map.of("CHARGEBOT_GATEWAY_BACKEND", "network")).gatewayOverNetwork()).isFalse();
+        assertThatThrownBy(() -> LocalPlatform.Options.parse(new String[] {"--gateway-backend=carrier-pigeon"}, Map.of()))
+                .hasMessageContaining("expected: in-process or network");
+        assertThatThrownBy(() -> LocalPlatform.Options.parse(new String[0], Map.of("CHARGEBOT_GATEWAY_BACKEND", "x")))
+                .hasMessageContaining("CHARGEBOT_GATEWAY_BACKEND=x");
     }
 
     @Test

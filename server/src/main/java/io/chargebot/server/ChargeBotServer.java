@@ -6,7 +6,9 @@ import io.chargebot.server.db.DatabaseHealthMonitor;
 import io.chargebot.server.db.DatabaseSettings;
 import io.chargebot.server.db.EmbeddedDatabase;
 import io.micronaut.context.ApplicationContext;
+import io.grpc.Channel;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
+import io.micronaut.grpc.server.GrpcServerConfiguration;
 import io.micronaut.core.annotation.Nullable;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,6 +30,9 @@ public final class ChargeBotServer implements AutoCloseable {
     private final DatabaseSettings database;
     @Nullable
     private final EmbeddedDatabase embeddedDatabase;
+    /** Started by the first {@link #inProcessChannel}; guarded by {@code this}. */
+    @Nullable
+    private InProcessEndpoint inProcess;
 
     private ChargeBotServer(ApplicationContext context, GrpcEmbeddedServer grpcServer, DatabaseSettings database,
                             @Nullable EmbeddedDatabase embeddedDatabase) {
@@ -105,17 +110,40 @@ public final class ChargeBotServer implements AutoCloseable {
         return context;
     }
 
+    /**
+     * Opens a channel to this server's services for a caller in the same process, such as the local platform's
+     * gateway: the same services, interceptors, executor and limits as the network port, without a socket; its
+     * calls carry {@code userAgent}. The server closes the channel in {@link #close()}.
+     */
+    public synchronized Channel inProcessChannel(String userAgent) {
+        if (inProcess == null) {
+            inProcess = InProcessEndpoint.start(context);
+        }
+        return inProcess.openChannel(userAgent);
+    }
+
     @Override
     public void close() {
         try {
             if (context.isRunning()) {
                 context.getBean(DatabaseHealthMonitor.class).drain();
             }
+            InProcessEndpoint inProcessEndpoint;
+            synchronized (this) {
+                inProcessEndpoint = inProcess;
+            }
+            if (inProcessEndpoint != null) {
+                inProcessEndpoint.refuseNewCalls();
+            }
             if (grpcServer.isRunning()) {
                 // Refuses new calls and waits up to grpc.server.await-termination for in-flight ones;
                 // long-lived streams still open after that are cancelled.
                 grpcServer.stop();
                 grpcServer.getServer().shutdownNow();
+            }
+            if (inProcessEndpoint != null) {
+                // The same grace for the in-process calls, which had it while the network ones drained.
+                inProcessEndpoint.close(context.getBean(GrpcServerConfiguration.class).getAwaitTermination());
             }
             if (context.isRunning()) {
                 // Give the LISTEN connection back before the pool closes.

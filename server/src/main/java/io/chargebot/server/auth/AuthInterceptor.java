@@ -7,6 +7,7 @@ import io.grpc.BindableService;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
+import io.grpc.inprocess.InProcessSocketAddress;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -202,18 +203,35 @@ public final class AuthInterceptor implements ServerInterceptor, Ordered {
 
     private String clientAddress(ServerCall<?, ?> call, Metadata headers) {
         SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        if (remote instanceof InProcessSocketAddress) {
+            // Only code in this process calls in-process: the co-located gateway, which always appends its
+            // caller's address.
+            return forwardedClient(headers);
+        }
         if (!(remote instanceof InetSocketAddress inet) || inet.getAddress() == null) {
             return null;
         }
-        String forwarded = headers.get(FORWARDED_FOR);
-        if (forwarded != null && trustedProxies.contains(inet.getAddress())) {
-            String[] hops = forwarded.split(",");
-            String last = hops[hops.length - 1].trim();
-            if (!last.isEmpty() && last.length() <= 45 && last.matches("[0-9A-Fa-f:.]+")) {
-                return last;
+        if (trustedProxies.contains(inet.getAddress())) {
+            String forwarded = forwardedClient(headers);
+            if (forwarded != null) {
+                return forwarded;
             }
         }
         return inet.getAddress().getHostAddress();
+    }
+
+    /** The last hop of {@code x-forwarded-for} (the address the trusted proxy saw) if it is an IP address. */
+    private static String forwardedClient(Metadata headers) {
+        String forwarded = headers.get(FORWARDED_FOR);
+        if (forwarded == null) {
+            return null;
+        }
+        String[] hops = forwarded.split(",");
+        String last = hops[hops.length - 1].trim();
+        if (!last.isEmpty() && last.length() <= 45 && last.matches("[0-9A-Fa-f:.]+")) {
+            return last;
+        }
+        return null;
     }
 
     private static Method declaredMethod(Class<?> type, String rpcName) {
