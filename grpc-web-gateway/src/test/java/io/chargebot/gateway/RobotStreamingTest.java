@@ -39,8 +39,8 @@ class RobotStreamingTest {
 
     private static final String WATCH_ROBOT_STATES = "/chargebot.robot.v1.RobotService/WatchRobotStates";
 
-    private static TestBackend backend;
-    private static GrpcWebGateway gateway;
+    static TestBackend backend;
+    static GrpcWebGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
