@@ -104,7 +104,7 @@ final class BridgeStream implements StreamObserver<ConnectRequest>, CommandRelay
             default -> throw ApiException.invalid("kind", "set exactly one of hello, telemetry, event, connection, malformed");
         }
         send(ConnectResponse.newBuilder().setAck(outcome.ack()).build());
-        background.sent(outcome.dispatched());
+        background.sent(outcome.commands());
         background.dispatchSoon(outcome.freed());
         hub.changed(outcome.changed(), outcome.moved());
     }
