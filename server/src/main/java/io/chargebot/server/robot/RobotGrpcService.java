@@ -74,10 +74,11 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
     private final AuditLog audit;
     private final RobotLogs logs;
     private final Homing homing;
+    private final StreamWorkers workers;
 
     RobotGrpcService(Db db, Clock clock, RobotSettings settings, RobotIngest ingest, RobotStateHub hub,
                      RobotBackground background, CommandRelay relay, PageTokens pageTokens, AuditLog audit, RobotLogs logs,
-                     Homing homing) {
+                     Homing homing, StreamWorkers workers) {
         this.db = db;
         this.clock = clock;
         this.settings = settings;
@@ -89,6 +90,7 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
         this.audit = audit;
         this.logs = logs;
         this.homing = homing;
+        this.workers = workers;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -98,7 +100,8 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
     @Access(value = Role.SERVICE, scope = CONNECT_SCOPE)
     public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responses) {
         // AuthInterceptor has checked the role and scope of @Access before the stream opens.
-        return new BridgeStream((ServerCallStreamObserver<ConnectResponse>) responses, ingest, hub, background, relay, settings);
+        return new BridgeStream((ServerCallStreamObserver<ConnectResponse>) responses, ingest, hub, background, relay, settings,
+                workers);
     }
 
     // ------------------------------------------------------------------------------------------------

@@ -41,6 +41,10 @@ final class RobotSettings {
     final Duration logRetention;
     /** How often the log maintenance (partitions ahead, expired partitions and keys) runs. */
     final Duration maintenanceInterval;
+    /** Transactions storing bridge requests at once, for all streams (requests of one robot always one at a time). */
+    final int ingestThreads;
+    /** Requests of one bridge stream read and not yet stored (gRPC flow control holds the rest). */
+    final int streamWindow;
     /** A robot farther than this from its base (floor map, meters) or on another floor is away from base (Homing). */
     final double baseRadiusMeters;
 
@@ -56,7 +60,9 @@ final class RobotSettings {
                   @Value("${chargebot.robots.key-retention:7d}") Duration keyRetention,
                   @Value("${chargebot.robots.log-retention:30d}") Duration logRetention,
                   @Value("${chargebot.robots.maintenance-interval:1h}") Duration maintenanceInterval,
-                  @Value("${chargebot.robots.base-radius-meters:1.0}") double baseRadiusMeters) {
+                  @Value("${chargebot.robots.base-radius-meters:1.0}") double baseRadiusMeters,
+                  @Value("${chargebot.robots.ingest-threads:4}") int ingestThreads,
+                  @Value("${chargebot.robots.stream-window:32}") int streamWindow) {
         this.serverId = serverId == null || serverId.isBlank() ? ServerIdentity.defaultId() : serverId;
         this.dispatchLeadTime = dispatchLeadTime;
         this.commandTtl = commandTtl;
@@ -78,5 +84,11 @@ final class RobotSettings {
                     + baseRadiusMeters);
         }
         this.baseRadiusMeters = baseRadiusMeters;
+        if (ingestThreads < 1 || streamWindow < 1) {
+            throw new IllegalArgumentException("chargebot.robots.ingest-threads and stream-window must be at least 1, got "
+                    + ingestThreads + " and " + streamWindow);
+        }
+        this.ingestThreads = ingestThreads;
+        this.streamWindow = streamWindow;
     }
 }
