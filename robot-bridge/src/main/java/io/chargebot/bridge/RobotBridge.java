@@ -26,9 +26,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -77,12 +79,18 @@ public final class RobotBridge implements AutoCloseable {
     /** Used when the welcome does not say. */
     static final int DEFAULT_MAX_BATCH = 500;
     /**
-     * Requests on the stream whose messages are not all acknowledged yet. The server handles a stream's requests one
-     * at a time, each in its own transaction: with one request being stored and one waiting, the server is never idle,
-     * and telemetry arriving meanwhile collects into the next batch, so batches (and messages per commit) grow with the
-     * load instead of every message costing a commit.
+     * Telemetry batches on the stream whose messages are not all acknowledged yet. With one batch being stored and one
+     * waiting, the server is never idle for telemetry, and telemetry arriving meanwhile collects into the next batch, so
+     * batches (and messages per commit) grow with the load instead of every message costing a commit.
      */
-    static final int MAX_REQUESTS_IN_FLIGHT = 2;
+    static final int MAX_BATCHES_IN_FLIGHT = 2;
+    /**
+     * Other requests (events, connection changes, malformed reports: one message each) on the stream and not yet
+     * acknowledged. They do not wait for telemetry batches: the server stores requests of different robots at once and
+     * those of one robot in arrival order, so an event (or a freeing report in a later batch) of one robot does not
+     * queue behind other robots' transactions. Bounded anyway by the server's stream window and the MQTT receive maximum.
+     */
+    static final int MAX_SINGLES_IN_FLIGHT = 32;
     private static final String VERSION = "0.1.0";
     /** MQTT v5's Receive Maximum when the broker's CONNACK does not give one. */
     static final int MQTT_DEFAULT_RECEIVE_MAXIMUM = 65_535;
@@ -121,6 +129,8 @@ public final class RobotBridge implements AutoCloseable {
     private final ArrayDeque<Object> outbox = new ArrayDeque<>();
     /** Requests sent on the current stream by id, with how many of their messages are not acknowledged yet. */
     private final HashMap<Long, Integer> unackedBySend = new HashMap<>();
+    /** The ids in {@link #unackedBySend} of telemetry batches. */
+    private final HashSet<Long> batchesInFlight = new HashSet<>();
     private long sendIds;
     private ScheduledFuture<?> flushTask;
     private ScheduledFuture<?> ackCheck;
@@ -496,15 +506,28 @@ public final class RobotBridge implements AutoCloseable {
     }
 
     /**
-     * Loop thread: sends queued requests while fewer than {@link #MAX_REQUESTS_IN_FLIGHT} are unacknowledged. With a
-     * flush interval, a batch that is still filling and last in line waits up to that long.
+     * Loop thread: sends queued requests, in outbox order, while the pipeline has room: at most
+     * {@link #MAX_BATCHES_IN_FLIGHT} telemetry batches and {@link #MAX_SINGLES_IN_FLIGHT} other requests unacknowledged.
+     * A request may pass one that waits for room only if they name no robot in common, so each robot's messages reach the
+     * stream in arrival order. With a flush interval, a batch that is still filling and last in line waits up to that long.
      */
     private void drain() {
-        while (welcomed && requests != null && unackedBySend.size() < MAX_REQUESTS_IN_FLIGHT && !outbox.isEmpty()) {
-            Object head = outbox.peekFirst();
-            if (head instanceof Batch b && outbox.size() == 1 && b.items.size() < maxBatch
+        if (!welcomed || requests == null) {
+            return;
+        }
+        Set<String> held = null; // robots of requests left waiting before the one looked at
+        for (Iterator<Object> it = outbox.iterator(); it.hasNext(); ) {
+            if (batchesInFlight.size() >= MAX_BATCHES_IN_FLIGHT
+                    && unackedBySend.size() - batchesInFlight.size() >= MAX_SINGLES_IN_FLIGHT) {
+                return;
+            }
+            Object head = it.next();
+            boolean batch = head instanceof Batch;
+            boolean room = batch ? batchesInFlight.size() < MAX_BATCHES_IN_FLIGHT
+                    : unackedBySend.size() - batchesInFlight.size() < MAX_SINGLES_IN_FLIGHT;
+            if (room && batch && !it.hasNext() && ((Batch) head).items.size() < maxBatch
                     && !config.flushInterval().isZero()) {
-                long waitNanos = b.openedNanos + config.flushInterval().toNanos() - System.nanoTime();
+                long waitNanos = ((Batch) head).openedNanos + config.flushInterval().toNanos() - System.nanoTime();
                 if (waitNanos > 0) {
                     if (flushTask == null) {
                         flushTask = loop.schedule(() -> {
@@ -512,14 +535,23 @@ public final class RobotBridge implements AutoCloseable {
                             drain();
                         }, waitNanos, TimeUnit.NANOSECONDS);
                     }
-                    return;
+                    room = false;
                 }
             }
-            outbox.pollFirst();
-            List<Pending> items = head instanceof Batch b ? b.items : List.of((Pending) head);
+            List<Pending> items = batch ? ((Batch) head).items : List.of((Pending) head);
+            if (!room || (held != null && namesAny(items, held))) {
+                if (held == null) {
+                    held = new HashSet<>();
+                }
+                for (Pending p : items) {
+                    held.add(robotOf(p));
+                }
+                continue;
+            }
+            it.remove();
             long sendId = ++sendIds;
             int count = 0;
-            TelemetryBatch.Builder telemetry = head instanceof Batch ? TelemetryBatch.newBuilder() : null;
+            TelemetryBatch.Builder telemetry = batch ? TelemetryBatch.newBuilder() : null;
             for (Pending p : items) {
                 p.queued = false;
                 if (p.done) {
@@ -537,14 +569,40 @@ public final class RobotBridge implements AutoCloseable {
                 continue;
             }
             unackedBySend.put(sendId, count);
+            if (batch) {
+                batchesInFlight.add(sendId);
+            }
             send(telemetry != null ? ConnectRequest.newBuilder().setTelemetry(telemetry).build() : items.get(0).request);
         }
+    }
+
+    private static boolean namesAny(List<Pending> items, Set<String> robots) {
+        for (Pending p : items) {
+            if (robots.contains(robotOf(p))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The robot a pending message is of ("" for a malformed report, which waits for nothing and holds nothing up). */
+    private static String robotOf(Pending p) {
+        if (p.telemetry != null) {
+            return p.telemetry.getRobotId();
+        }
+        return switch (p.request.getKindCase()) {
+            case EVENT -> p.request.getEvent().getRobotId();
+            case CONNECTION -> p.request.getConnection().getRobotId();
+            default -> "";
+        };
     }
 
     /** Loop thread: {@code p} no longer counts toward the request it was last sent in. */
     private void detach(Pending p) {
         if (p.sendId != 0) {
-            unackedBySend.computeIfPresent(p.sendId, (id, n) -> n > 1 ? n - 1 : null);
+            if (unackedBySend.computeIfPresent(p.sendId, (id, n) -> n > 1 ? n - 1 : null) == null) {
+                batchesInFlight.remove(p.sendId);
+            }
             p.sendId = 0;
         }
     }
@@ -742,6 +800,7 @@ public final class RobotBridge implements AutoCloseable {
         welcomed = false;
         outbox.clear();
         unackedBySend.clear();
+        batchesInFlight.clear();
         for (Pending p : pending.values()) {
             p.queued = false;
             p.sendId = 0;
