@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -154,6 +155,8 @@ public final class RobotBridge implements AutoCloseable {
     /** Telemetry collecting for one TelemetryBatch. */
     private static final class Batch {
         final List<Pending> items = new ArrayList<>();
+        /** The robots of {@link #items}, kept as items join (drain checks them on every call). */
+        final Set<String> robots = new HashSet<>();
         final long openedNanos = System.nanoTime();
     }
 
@@ -499,6 +502,7 @@ public final class RobotBridge implements AutoCloseable {
                 outbox.addLast(open);
             }
             open.items.add(p);
+            open.robots.add(p.telemetry.getRobotId());
         } else {
             outbox.addLast(p);
         }
@@ -510,79 +514,103 @@ public final class RobotBridge implements AutoCloseable {
      * {@link #MAX_BATCHES_IN_FLIGHT} telemetry batches and {@link #MAX_SINGLES_IN_FLIGHT} other requests unacknowledged.
      * A request may pass one that waits for room only if they name no robot in common, so each robot's messages reach the
      * stream in arrival order. With a flush interval, a batch that is still filling and last in line waits up to that long.
+     * Called on every arrival and ack: it looks at requests and batches' robot sets, never at a waiting batch's items.
      */
     private void drain() {
         if (!welcomed || requests == null) {
             return;
         }
-        Set<String> held = null; // robots of requests left waiting before the one looked at
+        List<Set<String>> heldBatches = null; // robots of batches left waiting before the request looked at
+        Set<String> heldSingles = null;       // robots of other requests left waiting before it
         for (Iterator<Object> it = outbox.iterator(); it.hasNext(); ) {
-            if (batchesInFlight.size() >= MAX_BATCHES_IN_FLIGHT
-                    && unackedBySend.size() - batchesInFlight.size() >= MAX_SINGLES_IN_FLIGHT) {
+            boolean batchRoom = batchesInFlight.size() < MAX_BATCHES_IN_FLIGHT;
+            boolean singleRoom = unackedBySend.size() - batchesInFlight.size() < MAX_SINGLES_IN_FLIGHT;
+            if (!batchRoom && !singleRoom) {
                 return;
             }
             Object head = it.next();
-            boolean batch = head instanceof Batch;
-            boolean room = batch ? batchesInFlight.size() < MAX_BATCHES_IN_FLIGHT
-                    : unackedBySend.size() - batchesInFlight.size() < MAX_SINGLES_IN_FLIGHT;
-            if (room && batch && !it.hasNext() && ((Batch) head).items.size() < maxBatch
-                    && !config.flushInterval().isZero()) {
-                long waitNanos = ((Batch) head).openedNanos + config.flushInterval().toNanos() - System.nanoTime();
-                if (waitNanos > 0) {
-                    if (flushTask == null) {
-                        flushTask = loop.schedule(() -> {
-                            flushTask = null;
-                            drain();
-                        }, waitNanos, TimeUnit.NANOSECONDS);
+            if (head instanceof Batch b) {
+                boolean go = batchRoom && (heldSingles == null || Collections.disjoint(heldSingles, b.robots));
+                if (go && heldBatches != null) {
+                    for (Set<String> robots : heldBatches) {
+                        if (!Collections.disjoint(robots, b.robots)) {
+                            go = false;
+                            break;
+                        }
                     }
-                    room = false;
                 }
-            }
-            List<Pending> items = batch ? ((Batch) head).items : List.of((Pending) head);
-            if (!room || (held != null && namesAny(items, held))) {
-                if (held == null) {
-                    held = new HashSet<>();
+                if (go && !it.hasNext() && b.items.size() < maxBatch && !config.flushInterval().isZero()) {
+                    long waitNanos = b.openedNanos + config.flushInterval().toNanos() - System.nanoTime();
+                    if (waitNanos > 0) {
+                        if (flushTask == null) {
+                            flushTask = loop.schedule(() -> {
+                                flushTask = null;
+                                drain();
+                            }, waitNanos, TimeUnit.NANOSECONDS);
+                        }
+                        go = false;
+                    }
                 }
-                for (Pending p : items) {
-                    held.add(robotOf(p));
+                if (!go) {
+                    if (heldBatches == null) {
+                        heldBatches = new ArrayList<>(2);
+                    }
+                    heldBatches.add(b.robots);
+                    continue;
                 }
-                continue;
-            }
-            it.remove();
-            long sendId = ++sendIds;
-            int count = 0;
-            TelemetryBatch.Builder telemetry = batch ? TelemetryBatch.newBuilder() : null;
-            for (Pending p : items) {
-                p.queued = false;
-                if (p.done) {
-                    continue; // acknowledged while it waited to be sent again
+                it.remove();
+                sendRequest(b.items, true);
+            } else {
+                Pending p = (Pending) head;
+                String robot = robotOf(p);
+                boolean go = singleRoom && (heldSingles == null || !heldSingles.contains(robot));
+                if (go && heldBatches != null) {
+                    for (Set<String> robots : heldBatches) {
+                        if (robots.contains(robot)) {
+                            go = false;
+                            break;
+                        }
+                    }
                 }
-                detach(p);
-                p.sendId = sendId;
-                p.sentNanos = System.nanoTime();
-                count++;
-                if (telemetry != null) {
-                    telemetry.addItems(p.telemetry);
+                if (!go) {
+                    if (heldSingles == null) {
+                        heldSingles = new HashSet<>();
+                    }
+                    heldSingles.add(robot);
+                    continue;
                 }
+                it.remove();
+                sendRequest(List.of(p), false);
             }
-            if (count == 0) {
-                continue;
-            }
-            unackedBySend.put(sendId, count);
-            if (batch) {
-                batchesInFlight.add(sendId);
-            }
-            send(telemetry != null ? ConnectRequest.newBuilder().setTelemetry(telemetry).build() : items.get(0).request);
         }
     }
 
-    private static boolean namesAny(List<Pending> items, Set<String> robots) {
+    /** Loop thread: sends one request of {@code items} (those acknowledged meanwhile left out). */
+    private void sendRequest(List<Pending> items, boolean batch) {
+        long sendId = ++sendIds;
+        int count = 0;
+        TelemetryBatch.Builder telemetry = batch ? TelemetryBatch.newBuilder() : null;
         for (Pending p : items) {
-            if (robots.contains(robotOf(p))) {
-                return true;
+            p.queued = false;
+            if (p.done) {
+                continue; // acknowledged while it waited to be sent again
+            }
+            detach(p);
+            p.sendId = sendId;
+            p.sentNanos = System.nanoTime();
+            count++;
+            if (telemetry != null) {
+                telemetry.addItems(p.telemetry);
             }
         }
-        return false;
+        if (count == 0) {
+            return;
+        }
+        unackedBySend.put(sendId, count);
+        if (batch) {
+            batchesInFlight.add(sendId);
+        }
+        send(telemetry != null ? ConnectRequest.newBuilder().setTelemetry(telemetry).build() : items.get(0).request);
     }
 
     /** The robot a pending message is of ("" for a malformed report, which waits for nothing and holds nothing up). */
