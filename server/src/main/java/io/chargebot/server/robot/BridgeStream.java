@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One bridge's Connect stream. Requests of different robots are stored at once (on {@link StreamWorkers}, each in its
  * own transaction), those of one robot one at a time in arrival order: a request starts only when no earlier request
- * still unfinished names any of its robots. So a robot's freeing report no longer waits behind other robots'
- * transactions, while each robot's messages apply in the order the bridge sent them. At most {@code stream-window}
+ * still unfinished names any of its robots; telemetry batches also wait for earlier batches. So a robot's freeing
+ * report no longer waits behind other robots' events, while each robot's messages apply in the order the bridge sent
+ * them. At most {@code stream-window}
  * requests are read and unfinished; gRPC flow control holds the rest, which is the back-pressure a bridge feels. Acks
  * go out only after commit, in the order requests finish (the bridge matches them by message key), so an acknowledged
  * MQTT message is stored; on any failure the stream ends and the bridge resends what was not acknowledged. Commands
@@ -34,6 +35,12 @@ import org.slf4j.LoggerFactory;
 final class BridgeStream implements StreamObserver<ConnectRequest>, CommandRelay.Sink {
 
     private static final Logger logger = LoggerFactory.getLogger(BridgeStream.class);
+    /**
+     * Named by every telemetry batch (no robot id can be empty), so batches are stored one after another as before:
+     * while one is stored the bridge collects the next (docs/benchmarks.md: batches stored at once got smaller, and
+     * ingestion slower). Events and connection changes, one message each, pass them when their robot allows.
+     */
+    private static final String TELEMETRY_LINE = "";
 
     private final ServerCallStreamObserver<ConnectResponse> responses;
     private final RobotIngest ingest;
@@ -50,7 +57,10 @@ final class BridgeStream implements StreamObserver<ConnectRequest>, CommandRelay
     /** Requests read and not yet stored, in arrival order. */
     private final ArrayDeque<Task> unfinished = new ArrayDeque<>();
 
-    /** A request with the robots it names (none for a malformed-message report, which changes no robot). */
+    /**
+     * A request with the robots it names (none for a malformed-message report, which changes no robot; a telemetry
+     * batch also names {@link #TELEMETRY_LINE}).
+     */
     private static final class Task {
         final ConnectRequest request;
         final Set<String> robots;
@@ -130,6 +140,7 @@ final class BridgeStream implements StreamObserver<ConnectRequest>, CommandRelay
                             Map.of("max_batch_size", Integer.toString(settings.maxBatchSize)), null);
                 }
                 Set<String> robots = new HashSet<>();
+                robots.add(TELEMETRY_LINE);
                 request.getTelemetry().getItemsList().forEach(t -> robots.add(t.getRobotId()));
                 return robots;
             }
