@@ -25,10 +25,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -77,12 +80,18 @@ public final class RobotBridge implements AutoCloseable {
     /** Used when the welcome does not say. */
     static final int DEFAULT_MAX_BATCH = 500;
     /**
-     * Requests on the stream whose messages are not all acknowledged yet. The server handles a stream's requests one
-     * at a time, each in its own transaction: with one request being stored and one waiting, the server is never idle,
-     * and telemetry arriving meanwhile collects into the next batch, so batches (and messages per commit) grow with the
-     * load instead of every message costing a commit.
+     * Telemetry batches on the stream whose messages are not all acknowledged yet. With one batch being stored and one
+     * waiting, the server is never idle for telemetry, and telemetry arriving meanwhile collects into the next batch, so
+     * batches (and messages per commit) grow with the load instead of every message costing a commit.
      */
-    static final int MAX_REQUESTS_IN_FLIGHT = 2;
+    static final int MAX_BATCHES_IN_FLIGHT = 2;
+    /**
+     * Other requests (events, connection changes, malformed reports: one message each) on the stream and not yet
+     * acknowledged. They do not wait for telemetry batches: the server stores requests of different robots at once and
+     * those of one robot in arrival order, so an event (or a freeing report in a later batch) of one robot does not
+     * queue behind other robots' transactions. Bounded anyway by the server's stream window and the MQTT receive maximum.
+     */
+    static final int MAX_SINGLES_IN_FLIGHT = 32;
     private static final String VERSION = "0.1.0";
     /** MQTT v5's Receive Maximum when the broker's CONNACK does not give one. */
     static final int MQTT_DEFAULT_RECEIVE_MAXIMUM = 65_535;
@@ -121,6 +130,8 @@ public final class RobotBridge implements AutoCloseable {
     private final ArrayDeque<Object> outbox = new ArrayDeque<>();
     /** Requests sent on the current stream by id, with how many of their messages are not acknowledged yet. */
     private final HashMap<Long, Integer> unackedBySend = new HashMap<>();
+    /** The ids in {@link #unackedBySend} of telemetry batches. */
+    private final HashSet<Long> batchesInFlight = new HashSet<>();
     private long sendIds;
     private ScheduledFuture<?> flushTask;
     private ScheduledFuture<?> ackCheck;
@@ -144,6 +155,8 @@ public final class RobotBridge implements AutoCloseable {
     /** Telemetry collecting for one TelemetryBatch. */
     private static final class Batch {
         final List<Pending> items = new ArrayList<>();
+        /** The robots of {@link #items}, kept as items join (drain checks them on every call). */
+        final Set<String> robots = new HashSet<>();
         final long openedNanos = System.nanoTime();
     }
 
@@ -489,6 +502,7 @@ public final class RobotBridge implements AutoCloseable {
                 outbox.addLast(open);
             }
             open.items.add(p);
+            open.robots.add(p.telemetry.getRobotId());
         } else {
             outbox.addLast(p);
         }
@@ -496,55 +510,127 @@ public final class RobotBridge implements AutoCloseable {
     }
 
     /**
-     * Loop thread: sends queued requests while fewer than {@link #MAX_REQUESTS_IN_FLIGHT} are unacknowledged. With a
-     * flush interval, a batch that is still filling and last in line waits up to that long.
+     * Loop thread: sends queued requests, in outbox order, while the pipeline has room: at most
+     * {@link #MAX_BATCHES_IN_FLIGHT} telemetry batches and {@link #MAX_SINGLES_IN_FLIGHT} other requests unacknowledged.
+     * A request may pass one that waits for room only if they name no robot in common, so each robot's messages reach the
+     * stream in arrival order. With a flush interval, a batch that is still filling and last in line waits up to that long.
+     * Called on every arrival and ack: it looks at requests and batches' robot sets, never at a waiting batch's items.
      */
     private void drain() {
-        while (welcomed && requests != null && unackedBySend.size() < MAX_REQUESTS_IN_FLIGHT && !outbox.isEmpty()) {
-            Object head = outbox.peekFirst();
-            if (head instanceof Batch b && outbox.size() == 1 && b.items.size() < maxBatch
-                    && !config.flushInterval().isZero()) {
-                long waitNanos = b.openedNanos + config.flushInterval().toNanos() - System.nanoTime();
-                if (waitNanos > 0) {
-                    if (flushTask == null) {
-                        flushTask = loop.schedule(() -> {
-                            flushTask = null;
-                            drain();
-                        }, waitNanos, TimeUnit.NANOSECONDS);
-                    }
-                    return;
-                }
-            }
-            outbox.pollFirst();
-            List<Pending> items = head instanceof Batch b ? b.items : List.of((Pending) head);
-            long sendId = ++sendIds;
-            int count = 0;
-            TelemetryBatch.Builder telemetry = head instanceof Batch ? TelemetryBatch.newBuilder() : null;
-            for (Pending p : items) {
-                p.queued = false;
-                if (p.done) {
-                    continue; // acknowledged while it waited to be sent again
-                }
-                detach(p);
-                p.sendId = sendId;
-                p.sentNanos = System.nanoTime();
-                count++;
-                if (telemetry != null) {
-                    telemetry.addItems(p.telemetry);
-                }
-            }
-            if (count == 0) {
-                continue;
-            }
-            unackedBySend.put(sendId, count);
-            send(telemetry != null ? ConnectRequest.newBuilder().setTelemetry(telemetry).build() : items.get(0).request);
+        if (!welcomed || requests == null) {
+            return;
         }
+        List<Set<String>> heldBatches = null; // robots of batches left waiting before the request looked at
+        Set<String> heldSingles = null;       // robots of other requests left waiting before it
+        for (Iterator<Object> it = outbox.iterator(); it.hasNext(); ) {
+            boolean batchRoom = batchesInFlight.size() < MAX_BATCHES_IN_FLIGHT;
+            boolean singleRoom = unackedBySend.size() - batchesInFlight.size() < MAX_SINGLES_IN_FLIGHT;
+            if (!batchRoom && !singleRoom) {
+                return;
+            }
+            Object head = it.next();
+            if (head instanceof Batch b) {
+                boolean go = batchRoom && (heldSingles == null || Collections.disjoint(heldSingles, b.robots));
+                if (go && heldBatches != null) {
+                    for (Set<String> robots : heldBatches) {
+                        if (!Collections.disjoint(robots, b.robots)) {
+                            go = false;
+                            break;
+                        }
+                    }
+                }
+                if (go && !it.hasNext() && b.items.size() < maxBatch && !config.flushInterval().isZero()) {
+                    long waitNanos = b.openedNanos + config.flushInterval().toNanos() - System.nanoTime();
+                    if (waitNanos > 0) {
+                        if (flushTask == null) {
+                            flushTask = loop.schedule(() -> {
+                                flushTask = null;
+                                drain();
+                            }, waitNanos, TimeUnit.NANOSECONDS);
+                        }
+                        go = false;
+                    }
+                }
+                if (!go) {
+                    if (heldBatches == null) {
+                        heldBatches = new ArrayList<>(2);
+                    }
+                    heldBatches.add(b.robots);
+                    continue;
+                }
+                it.remove();
+                sendRequest(b.items, true);
+            } else {
+                Pending p = (Pending) head;
+                String robot = robotOf(p);
+                boolean go = singleRoom && (heldSingles == null || !heldSingles.contains(robot));
+                if (go && heldBatches != null) {
+                    for (Set<String> robots : heldBatches) {
+                        if (robots.contains(robot)) {
+                            go = false;
+                            break;
+                        }
+                    }
+                }
+                if (!go) {
+                    if (heldSingles == null) {
+                        heldSingles = new HashSet<>();
+                    }
+                    heldSingles.add(robot);
+                    continue;
+                }
+                it.remove();
+                sendRequest(List.of(p), false);
+            }
+        }
+    }
+
+    /** Loop thread: sends one request of {@code items} (those acknowledged meanwhile left out). */
+    private void sendRequest(List<Pending> items, boolean batch) {
+        long sendId = ++sendIds;
+        int count = 0;
+        TelemetryBatch.Builder telemetry = batch ? TelemetryBatch.newBuilder() : null;
+        for (Pending p : items) {
+            p.queued = false;
+            if (p.done) {
+                continue; // acknowledged while it waited to be sent again
+            }
+            detach(p);
+            p.sendId = sendId;
+            p.sentNanos = System.nanoTime();
+            count++;
+            if (telemetry != null) {
+                telemetry.addItems(p.telemetry);
+            }
+        }
+        if (count == 0) {
+            return;
+        }
+        unackedBySend.put(sendId, count);
+        if (batch) {
+            batchesInFlight.add(sendId);
+        }
+        send(telemetry != null ? ConnectRequest.newBuilder().setTelemetry(telemetry).build() : items.get(0).request);
+    }
+
+    /** The robot a pending message is of ("" for a malformed report, which waits for nothing and holds nothing up). */
+    private static String robotOf(Pending p) {
+        if (p.telemetry != null) {
+            return p.telemetry.getRobotId();
+        }
+        return switch (p.request.getKindCase()) {
+            case EVENT -> p.request.getEvent().getRobotId();
+            case CONNECTION -> p.request.getConnection().getRobotId();
+            default -> "";
+        };
     }
 
     /** Loop thread: {@code p} no longer counts toward the request it was last sent in. */
     private void detach(Pending p) {
         if (p.sendId != 0) {
-            unackedBySend.computeIfPresent(p.sendId, (id, n) -> n > 1 ? n - 1 : null);
+            if (unackedBySend.computeIfPresent(p.sendId, (id, n) -> n > 1 ? n - 1 : null) == null) {
+                batchesInFlight.remove(p.sendId);
+            }
             p.sendId = 0;
         }
     }
@@ -742,6 +828,7 @@ public final class RobotBridge implements AutoCloseable {
         welcomed = false;
         outbox.clear();
         unackedBySend.clear();
+        batchesInFlight.clear();
         for (Pending p : pending.values()) {
             p.queued = false;
             p.sendId = 0;

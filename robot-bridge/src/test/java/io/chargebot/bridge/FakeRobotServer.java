@@ -36,6 +36,8 @@ public final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase
     final List<RobotEvent> events = new CopyOnWriteArrayList<>();
     final List<ConnectionChange> connections = new CopyOnWriteArrayList<>();
     final List<MalformedMessage> malformed = new CopyOnWriteArrayList<>();
+    /** Every robot message as "robotId#sequence", in the order the requests arrived. */
+    final List<String> arrivals = new CopyOnWriteArrayList<>();
     volatile boolean acking = true;
     /** Robot ids the server does not know: their messages are rejected (REJECT_REASON_UNKNOWN_ROBOT). */
     final java.util.Set<String> unknownRobots = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -85,11 +87,13 @@ public final class FakeRobotServer extends RobotServiceGrpc.RobotServiceImplBase
                                 continue;
                             }
                             telemetry.add(t);
+                            arrivals.add(t.getRobotId() + "#" + t.getSequence());
                             ack.addStored(key(t.getRobotId(), t.getSequence()));
                         }
                     }
                     case EVENT -> {
                         events.add(request.getEvent());
+                        arrivals.add(request.getEvent().getRobotId() + "#" + request.getEvent().getSequence());
                         ack.addStored(key(request.getEvent().getRobotId(), request.getEvent().getSequence()));
                     }
                     case CONNECTION -> {

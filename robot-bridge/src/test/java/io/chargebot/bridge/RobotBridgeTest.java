@@ -1,6 +1,7 @@
 package io.chargebot.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.util.Timestamps;
 import com.google.type.LatLng;
@@ -15,6 +16,7 @@ import io.chargebot.robot.v1.RobotState;
 import io.chargebot.robot.v1.SpotTarget;
 import io.chargebot.robot.v1.Telemetry;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,6 +114,53 @@ class RobotBridgeTest {
         assertThat(server.telemetryCount(robotId, 1_000_001)).isEqualTo(2);
         assertThat(third.metrics().malformed.get()).isZero();
         assertThat(server.hellos).extracting(h -> h.getBridgeId()).containsOnly(bridgeId);
+    }
+
+    /**
+     * On a private Mosquitto (the embedded HiveMQ CE hands a shared subscriber one message at a time, see ReconnectTest,
+     * so nothing could wait in the bridge): the server withholds acks for A's telemetry.
+     */
+    @Test
+    void eventsDoNotWaitBehindOtherRobotsTelemetryButEachRobotKeepsItsOrder() throws Exception {
+        assumeTrue(TestMosquitto.installed(), "mosquitto not installed");
+        try (TestMosquitto broker = TestMosquitto.start(Files.createTempDirectory("chargebot-mosquitto-order-"),
+                List.of("allow_anonymous true", "persistence false"))) {
+            server.acking = false;
+            String a = TestBroker.uniqueId("ra");
+            String b = TestBroker.uniqueId("rb");
+            RobotBridge bridge = RobotBridge.start(BridgeConfig.of(broker.url(), "unused", bridgeId).withTopicRoot(root, group),
+                    server.channel(), true);
+            closeables.add(bridge);
+            assertThat(bridge.awaitReady(Duration.ofSeconds(30))).as("bridge ready").isTrue();
+            TestRobot robotA = new TestRobot(broker.url(), a + "-test");
+            closeables.add(robotA);
+            TestRobot robotB = new TestRobot(broker.url(), b + "-test");
+            closeables.add(robotB);
+            // Two telemetry batches of A unacknowledged: the pipeline has no room for a third.
+            robotA.publish(topics.topic(a, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(a, 1)), null);
+            Await.until("batch 1 at the server", () -> server.arrivals.contains(a + "#1"));
+            robotA.publish(topics.topic(a, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(a, 2)), null);
+            Await.until("batch 2 at the server", () -> server.arrivals.contains(a + "#2"));
+            robotA.publish(topics.topic(a, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(a, 3)), null);
+            Await.until("A's third report waiting in the bridge", () -> bridge.pendingCount() == 3);
+            robotA.publish(topics.topic(a, RobotTopics.Kind.EVENTS), RobotMessageCodec.toJson(event(a, 4)), null);
+            Await.until("A's event waiting in the bridge", () -> bridge.pendingCount() == 4);
+            robotB.publish(topics.topic(b, RobotTopics.Kind.EVENTS), RobotMessageCodec.toJson(event(b, 1)), null);
+
+            // B's event goes at once; A's event stays behind A's own waiting report.
+            Await.until("B's event at the server", () -> server.arrivals.contains(b + "#1"));
+            assertThat(server.arrivals).containsExactly(a + "#1", a + "#2", b + "#1");
+
+            server.ackAllTelemetry();
+            Await.until("A's report and event", () -> server.arrivals.size() == 5);
+            assertThat(server.arrivals).containsExactly(a + "#1", a + "#2", b + "#1", a + "#3", a + "#4");
+        }
+    }
+
+    private static RobotEvent event(String robotId, long sequence) {
+        return RobotEvent.newBuilder().setRobotId(robotId).setSequence(sequence)
+                .setTime(Timestamps.fromMillis(1_795_000_001_000L)).setType(RobotEventType.ROBOT_EVENT_TYPE_ARRIVED)
+                .setReservation("reservations/r1").build();
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.chargebot.robot.v1.ConnectionState;
 import io.chargebot.robot.v1.RobotCommand;
 import io.chargebot.robot.v1.RobotEvent;
 import io.chargebot.robot.v1.RobotEventType;
+import io.chargebot.robot.v1.RobotPosition;
 import io.chargebot.robot.v1.RobotState;
 import io.chargebot.robot.v1.SpotTarget;
 import io.chargebot.robot.v1.Telemetry;
@@ -140,5 +141,45 @@ class RobotSimulatorTest {
                 .filter(c -> c.getState() == ConnectionState.CONNECTION_STATE_CONNECTION_BROKEN).findFirst()
                 .orElseThrow();
         assertThat(will.getSequence()).isPositive();
+    }
+
+    @Test
+    void returnToBaseDrivesAnIdleRobotToTheGivenBaseAndIsRefusedWhileItWorks() {
+        String robotId = TestBroker.uniqueId("sim");
+        simulator = RobotSimulator.start(new RobotSimulator.Options(TestBroker.url(), root, List.of(robotId), 50,
+                600));
+        Await.until("idle telemetry", () -> server.telemetryOf(robotId).stream()
+                .anyMatch(t -> t.getState() == RobotState.ROBOT_STATE_IDLE));
+        long now = System.currentTimeMillis();
+        RobotPosition base = RobotPosition.newBuilder().setFloor("B3").setXMeters(12).setYMeters(7).build();
+        RobotCommand home = RobotCommand.newBuilder()
+                .setCommandId(UUID.randomUUID().toString()).setRobotId(robotId)
+                .setType(CommandType.COMMAND_TYPE_RETURN_TO_BASE).setBasePosition(base)
+                .setExpireTime(Timestamps.fromMillis(now + 60_000)).build();
+        server.sendCommand(home);
+        Await.until("at the new base, idle", () -> {
+            List<Telemetry> t = server.telemetryOf(robotId);
+            Telemetry last = t.get(t.size() - 1);
+            return last.getState() == RobotState.ROBOT_STATE_IDLE && last.getPosition().getFloor().equals("B3")
+                    && last.getPosition().getXMeters() == 12.0 && last.getPosition().getYMeters() == 7.0;
+        });
+        assertThat(server.telemetryOf(robotId)).anyMatch(t -> t.getState() == RobotState.ROBOT_STATE_RETURNING);
+        assertThat(server.eventsOf(robotId)).anyMatch(e -> e.getCommandId().equals(home.getCommandId())
+                && e.getType() == RobotEventType.ROBOT_EVENT_TYPE_COMMAND_ACK);
+
+        RobotCommand goToSpot = RobotCommand.newBuilder()
+                .setCommandId(UUID.randomUUID().toString()).setRobotId(robotId)
+                .setType(CommandType.COMMAND_TYPE_GO_TO_SPOT).setReservation("reservations/res-3")
+                .setSpot(SpotTarget.newBuilder().setFloor("B3").setXMeters(900_000).setYMeters(0)) // far: still moving
+                .setChargeEndTime(Timestamps.fromMillis(now + 3_600_000))
+                .setExpireTime(Timestamps.fromMillis(now + 60_000)).build();
+        server.sendCommand(goToSpot);
+        Await.until("moving", () -> server.telemetryOf(robotId).stream()
+                .anyMatch(t -> t.getState() == RobotState.ROBOT_STATE_MOVING));
+        RobotCommand late = home.toBuilder().setCommandId(UUID.randomUUID().toString()).build();
+        server.sendCommand(late);
+        Await.until("refused", () -> server.eventsOf(robotId).stream()
+                .anyMatch(e -> e.getCommandId().equals(late.getCommandId())
+                        && e.getType() == RobotEventType.ROBOT_EVENT_TYPE_COMMAND_REJECTED && e.getErrorCode().equals("BUSY")));
     }
 }

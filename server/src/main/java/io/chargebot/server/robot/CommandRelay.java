@@ -185,9 +185,7 @@ final class CommandRelay {
         if (reservation != null) {
             b.setReservation(ResourceNames.name(ResourceNames.RESERVATIONS, reservation));
         }
-        Robots.Position base = new Robots.Position(Robots.doubleOrNull(rs, "base_latitude"), Robots.doubleOrNull(rs, "base_longitude"),
-                rs.getString("base_floor"), Robots.doubleOrNull(rs, "base_x_meters"), Robots.doubleOrNull(rs, "base_y_meters"),
-                Robots.doubleOrNull(rs, "base_heading_degrees"));
+        Robots.Position base = Robots.Position.read(rs, "base_");
         if (base.known()) {
             b.setBasePosition(base.toProto());
         }
@@ -219,7 +217,7 @@ final class CommandRelay {
             }
             for (Expired e : expired) {
                 if (e.kind().equals("GO_TO_SPOT")) {
-                    unassign(connection, e.robot(), e.reservation(), now);
+                    Dispatcher.unassign(connection, e.robot(), e.reservation(), now, true);
                 }
                 if (release(connection, e.robot(), e.reservation(), now)) {
                     changed.add(e.robot());
@@ -230,17 +228,6 @@ final class CommandRelay {
             }
             return changed;
         });
-    }
-
-    private static void unassign(Connection connection, UUID robot, UUID reservation, Instant now) throws SQLException {
-        try (PreparedStatement ps = Db.prepare(connection, "UPDATE reservations SET robot_id = NULL, dispatched_at = NULL, "
-                + "updated_at = ? WHERE id = ? AND robot_id = ? AND status IN ('CONFIRMED', 'IN_PROGRESS') "
-                + "AND charging_started_at IS NULL")) {
-            ps.setTimestamp(1, Timestamp.from(now));
-            ps.setObject(2, reservation);
-            ps.setObject(3, robot);
-            ps.executeUpdate();
-        }
     }
 
     private static boolean release(Connection connection, UUID robot, UUID reservation, Instant now) throws SQLException {

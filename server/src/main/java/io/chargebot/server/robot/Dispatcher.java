@@ -55,12 +55,6 @@ final class Dispatcher {
         this.relay = relay;
     }
 
-    /**
-     * A robot was sent to a reservation. With {@code claimed} the command is already marked SENT and is the
-     * caller's to hand to {@link CommandRelay#deliver} after commit; otherwise the relay sends it.
-     */
-    record Dispatched(UUID robotId, UUID reservationId, UUID commandId, RobotCommand command, boolean claimed) {}
-
     private static final String PICK = "SELECT r.id, r.plate_normalized, upper(r.period) AS end_at, s.floor, s.code, "
             + "s.x_meters, s.y_meters, l.latitude, l.longitude, c.connector_type "
             + "FROM reservations r JOIN spots s ON s.id = r.spot_id JOIN parking_lots l ON l.id = r.lot_id "
@@ -74,7 +68,7 @@ final class Dispatcher {
      * {@code skipLockedRobot} a robot another transaction holds is skipped instead of waited for.
      */
     @Nullable
-    Dispatched dispatch(UUID robotId, boolean skipLockedRobot) {
+    RobotCommands.Issued dispatch(UUID robotId, boolean skipLockedRobot) {
         return db.transaction(connection -> dispatch(connection, robotId, skipLockedRobot));
     }
 
@@ -83,7 +77,7 @@ final class Dispatcher {
      * The caller hands a claimed command to {@link CommandRelay#deliver} once the transaction committed.
      */
     @Nullable
-    Dispatched dispatch(Connection connection, UUID robotId, boolean skipLockedRobot) throws SQLException {
+    RobotCommands.Issued dispatch(Connection connection, UUID robotId, boolean skipLockedRobot) throws SQLException {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         String robotKey;
         UUID lotId;
@@ -100,9 +94,7 @@ final class Dispatcher {
                 }
                 robotKey = rs.getString(1);
                 lotId = rs.getObject(2, UUID.class);
-                base = new Robots.Position(Robots.doubleOrNull(rs, "base_latitude"), Robots.doubleOrNull(rs, "base_longitude"),
-                        rs.getString("base_floor"), Robots.doubleOrNull(rs, "base_x_meters"),
-                        Robots.doubleOrNull(rs, "base_y_meters"), Robots.doubleOrNull(rs, "base_heading_degrees"));
+                base = Robots.Position.read(rs, "base_");
             }
         }
         UUID reservationId;
@@ -136,11 +128,9 @@ final class Dispatcher {
         if (end.isBefore(expires)) {
             expires = end;
         }
-        UUID commandId = UUID.randomUUID();
         if (base.known()) {
             command.setBasePosition(base.toProto());
         }
-        command.setCommandId(commandId.toString()).setIssueTime(ProtoTime.timestamp(now)).setExpireTime(ProtoTime.timestamp(expires));
         try (PreparedStatement ps = Db.prepare(connection, "UPDATE reservations SET robot_id = ?, dispatched_at = ?, updated_at = ? "
                 + "WHERE id = ?")) {
             ps.setObject(1, robotId);
@@ -157,35 +147,28 @@ final class Dispatcher {
             ps.setObject(4, robotId);
             ps.executeUpdate();
         }
-        RobotCommand built = command.build();
-        boolean claimed = relay.holdsStreams();
-        insertCommand(connection, commandId, robotId, reservationId, "GO_TO_SPOT", built, now, expires, claimed);
+        // A RETURN_TO_BASE still open is not sent again after the GO_TO_SPOT: dispatch wins (Homing).
+        RobotCommands.closeOpen(connection, robotId, "RETURN_TO_BASE", null, "superseded by a GO_TO_SPOT");
+        RobotCommands.Issued issued = RobotCommands.issue(connection, robotId, reservationId, command, now, expires,
+                relay.holdsStreams());
         notifications.reservation(connection, NotificationType.NOTIFICATION_TYPE_ROBOT_DISPATCHED, reservationId,
-                commandId.toString(), Map.of());
-        return new Dispatched(robotId, reservationId, commandId, built, claimed);
+                issued.commandId().toString(), Map.of());
+        return issued;
     }
 
     /**
-     * Queues a command: PENDING for the relay, or with {@code claimed} already SENT (first attempt, sent_at now) for
-     * a caller that sends it itself after commit. Only PENDING rows wake the replicas' relays (trigger, V13).
+     * Puts {@code reservation} back in the dispatch queue if it is still active and assigned to {@code robot}; with
+     * {@code unlessCharging} not once charging started. True when it was.
      */
-    static void insertCommand(Connection connection, UUID commandId, UUID robotId, @Nullable UUID reservationId, String kind,
-                              RobotCommand command, Instant now, Instant expires, boolean claimed) throws SQLException {
-        try (PreparedStatement ps = Db.prepare(connection, "INSERT INTO robot_commands (id, robot_id, reservation_id, kind, "
-                + "payload, created_at, expires_at, message, status, sent_at, attempts) "
-                + "VALUES (?, ?, ?, ?, jsonb_build_object('reservation', ?::text), ?, ?, ?, ?, ?, ?)")) {
-            ps.setObject(1, commandId);
-            ps.setObject(2, robotId);
-            ps.setObject(3, reservationId);
-            ps.setString(4, kind);
-            ps.setString(5, command.getReservation());
-            ps.setTimestamp(6, Timestamp.from(now));
-            ps.setTimestamp(7, Timestamp.from(expires));
-            ps.setBytes(8, command.toByteArray());
-            ps.setString(9, claimed ? "SENT" : "PENDING");
-            ps.setTimestamp(10, claimed ? Timestamp.from(now) : null);
-            ps.setInt(11, claimed ? 1 : 0);
-            ps.executeUpdate();
+    static boolean unassign(Connection connection, UUID robot, UUID reservation, Instant now, boolean unlessCharging)
+            throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, "UPDATE reservations SET robot_id = NULL, dispatched_at = NULL, "
+                + "updated_at = ? WHERE id = ? AND robot_id = ? AND status IN ('CONFIRMED', 'IN_PROGRESS')"
+                + (unlessCharging ? " AND charging_started_at IS NULL" : ""))) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setObject(2, reservation);
+            ps.setObject(3, robot);
+            return ps.executeUpdate() > 0;
         }
     }
 

@@ -113,7 +113,7 @@ final class EventEffects {
                                     reservation, robotKey + ":" + event.getSequence(), Map.of("reason", reason));
                         }
                     }
-                    closeOpenCommands(reservation, "the robot reported FAILED");
+                    RobotCommands.closeOpen(connection, robotId, "GO_TO_SPOT", reservation, "the robot reported FAILED");
                     release(reservation, changed);
                     freeIfDispatched(changed, null);
                 }
@@ -131,7 +131,7 @@ final class EventEffects {
                 if (command != null && command.reservation != null
                         && (command.kind.equals("GO_TO_SPOT") || command.kind.equals("CANCEL"))) {
                     if (command.kind.equals("GO_TO_SPOT")) {
-                        unassign(command.reservation);
+                        Dispatcher.unassign(connection, robotId, command.reservation, now, false);
                     }
                     release(command.reservation, changed);
                     // Not freed for immediate dispatch: the next sweep retries, so a robot that keeps refusing does not spin.
@@ -170,17 +170,6 @@ final class EventEffects {
         }
     }
 
-    /** Puts a reservation of this robot back in the dispatch queue (if still active). */
-    private void unassign(UUID reservation) throws SQLException {
-        try (PreparedStatement ps = Db.prepare(connection, "UPDATE reservations SET robot_id = NULL, dispatched_at = NULL, "
-                + "updated_at = ? WHERE id = ? AND robot_id = ? AND status IN ('CONFIRMED', 'IN_PROGRESS')")) {
-            ps.setTimestamp(1, Timestamp.from(now));
-            ps.setObject(2, reservation);
-            ps.setObject(3, robotId);
-            ps.executeUpdate();
-        }
-    }
-
     /** The robot no longer serves {@code reservation}. */
     private void release(UUID reservation, Set<UUID> changed) throws SQLException {
         try (PreparedStatement ps = Db.prepare(connection, "UPDATE robots SET current_reservation_id = NULL, updated_at = ? "
@@ -207,16 +196,6 @@ final class EventEffects {
                     freed.add(robotId);
                 }
             }
-        }
-    }
-
-    private void closeOpenCommands(UUID reservation, String error) throws SQLException {
-        try (PreparedStatement ps = Db.prepare(connection, "UPDATE robot_commands SET status = 'FAILED', error = ? "
-                + "WHERE robot_id = ? AND reservation_id = ? AND kind = 'GO_TO_SPOT' AND status IN ('PENDING', 'SENT')")) {
-            ps.setString(1, error);
-            ps.setObject(2, robotId);
-            ps.setObject(3, reservation);
-            ps.executeUpdate();
         }
     }
 

@@ -89,10 +89,10 @@ final class RobotBackground {
     }
 
     private void dispatch(List<UUID> robots, boolean skipLocked) {
-        List<Dispatcher.Dispatched> done = new ArrayList<>();
+        List<RobotCommands.Issued> done = new ArrayList<>();
         for (UUID robot : robots) {
             try {
-                Dispatcher.Dispatched dispatched = dispatcher.dispatch(robot, skipLocked);
+                RobotCommands.Issued dispatched = dispatcher.dispatch(robot, skipLocked);
                 if (dispatched != null) {
                     done.add(dispatched);
                     sent(List.of(dispatched));
@@ -102,24 +102,28 @@ final class RobotBackground {
             }
         }
         if (!done.isEmpty()) {
-            hub.changed(done.stream().map(Dispatcher.Dispatched::robotId).toList(), Set.of());
+            hub.changed(done.stream().map(RobotCommands.Issued::robotId).toList(), Set.of());
         }
     }
 
     /**
-     * After the commit of dispatches: their commands go out on this replica's streams at once when claimed, else the
-     * relay is woken for them (a replica holding no stream leaves them to the others, told by the trigger).
+     * After the commit of issued commands (dispatch, Homing): they go out on this replica's streams at once when claimed,
+     * else the relay is woken for them (a replica holding no stream leaves them to the others, told by the trigger).
      */
-    void sent(List<Dispatcher.Dispatched> dispatched) {
+    void sent(List<RobotCommands.Issued> issued) {
         boolean queued = false;
-        for (Dispatcher.Dispatched done : dispatched) {
+        for (RobotCommands.Issued done : issued) {
             if (done.claimed()) {
                 relay.deliver(List.of(done.command()));
             } else {
                 queued = true;
             }
-            logger.info("Dispatched robot {} to reservations/{} (command {})", done.robotId(), done.reservationId(),
-                    done.commandId());
+            if (done.reservationId() != null) {
+                logger.info("Robot {}: {} for reservations/{} (command {})", done.command().getRobotId(), done.kind(),
+                        done.reservationId(), done.commandId());
+            } else {
+                logger.info("Robot {}: {} (command {})", done.command().getRobotId(), done.kind(), done.commandId());
+            }
         }
         if (queued) {
             relay.wake();

@@ -43,6 +43,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -72,9 +73,12 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
     private final PageTokens pageTokens;
     private final AuditLog audit;
     private final RobotLogs logs;
+    private final Homing homing;
+    private final StreamWorkers workers;
 
     RobotGrpcService(Db db, Clock clock, RobotSettings settings, RobotIngest ingest, RobotStateHub hub,
-                     RobotBackground background, CommandRelay relay, PageTokens pageTokens, AuditLog audit, RobotLogs logs) {
+                     RobotBackground background, CommandRelay relay, PageTokens pageTokens, AuditLog audit, RobotLogs logs,
+                     Homing homing, StreamWorkers workers) {
         this.db = db;
         this.clock = clock;
         this.settings = settings;
@@ -85,6 +89,8 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
         this.pageTokens = pageTokens;
         this.audit = audit;
         this.logs = logs;
+        this.homing = homing;
+        this.workers = workers;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -94,7 +100,8 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
     @Access(value = Role.SERVICE, scope = CONNECT_SCOPE)
     public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responses) {
         // AuthInterceptor has checked the role and scope of @Access before the stream opens.
-        return new BridgeStream((ServerCallStreamObserver<ConnectResponse>) responses, ingest, hub, background, relay, settings);
+        return new BridgeStream((ServerCallStreamObserver<ConnectResponse>) responses, ingest, hub, background, relay, settings,
+                workers);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -287,12 +294,15 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
         Fields f = fields(request.getRobot(), paths == null ? Set.of() : Set.copyOf(paths), v);
         v.throwIfAny();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        UUID robotId = db.transaction(connection -> {
+        record Updated(UUID robotId, List<RobotCommands.Issued> commands, Set<UUID> retry) {}
+        Updated updated = db.transaction(connection -> {
             UUID id;
             UUID currentLot;
-            UUID currentReservation;
-            try (PreparedStatement ps = Db.prepare(connection,
-                    "SELECT id, lot_id, current_reservation_id FROM robots WHERE robot_key = ? FOR NO KEY UPDATE")) {
+            boolean wasEnabled;
+            Robots.Position currentBase;
+            try (PreparedStatement ps = Db.prepare(connection, "SELECT id, lot_id, enabled, base_latitude, base_longitude, "
+                    + "base_floor, base_x_meters, base_y_meters, base_heading_degrees FROM robots WHERE robot_key = ? "
+                    + "FOR NO KEY UPDATE")) {
                 ps.setString(1, key);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
@@ -300,19 +310,18 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
                     }
                     id = rs.getObject(1, UUID.class);
                     currentLot = rs.getObject(2, UUID.class);
-                    currentReservation = rs.getObject(3, UUID.class);
+                    wasEnabled = rs.getBoolean(3);
+                    currentBase = Robots.Position.read(rs, "base_");
                 }
             }
             Map<String, String> details = new LinkedHashMap<>();
+            boolean lotChanged = false;
+            boolean baseChanged = false;
             for (String path : paths) {
                 switch (path) {
                     case "parking_lot" -> {
                         requireLot(connection, f.lotId(), request.getRobot().getParkingLot());
-                        if (!f.lotId().equals(currentLot) && currentReservation != null) {
-                            throw new ApiException(Status.Code.FAILED_PRECONDITION, ErrorReason.ROBOT_STATE_INVALID,
-                                    "the robot is serving reservations/" + currentReservation
-                                    + "; move it to another lot when it is free");
-                        }
+                        lotChanged = !f.lotId().equals(currentLot);
                         set(connection, id, "lot_id = ?", ps -> ps.setObject(1, f.lotId()));
                         details.put("parking_lot", request.getRobot().getParkingLot());
                     }
@@ -324,8 +333,11 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
                             throw duplicate(e, key);
                         }
                     }
-                    case "base_position" -> set(connection, id, "base_latitude = ?, base_longitude = ?, base_floor = ?, "
-                            + "base_x_meters = ?, base_y_meters = ?, base_heading_degrees = ?", ps -> setPosition(ps, 1, f.base()));
+                    case "base_position" -> {
+                        baseChanged = !f.base().equals(currentBase);
+                        set(connection, id, "base_latitude = ?, base_longitude = ?, base_floor = ?, "
+                                + "base_x_meters = ?, base_y_meters = ?, base_heading_degrees = ?", ps -> setPosition(ps, 1, f.base()));
+                    }
                     case "enabled" -> {
                         set(connection, id, "enabled = ?", ps -> ps.setBoolean(1, f.enabled()));
                         details.put("enabled", Boolean.toString(f.enabled()));
@@ -335,10 +347,17 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
             }
             set(connection, id, "updated_at = ?", ps -> ps.setTimestamp(1, Timestamp.from(now)));
             audit.record(connection, null, null, "robot.update", Robots.name(key), null, details);
-            return id;
+            // Dispatch, CANCEL of a reservation the robot is taken off, RETURN_TO_BASE: Homing's rules.
+            boolean disabled = paths.contains("enabled") && wasEnabled && !f.enabled();
+            Set<UUID> retry = new HashSet<>(Set.of(id));
+            Set<UUID> changed = new HashSet<>();
+            List<RobotCommands.Issued> commands = homing.settle(connection, List.of(id),
+                    new Homing.Change(disabled, lotChanged, baseChanged), retry, changed);
+            return new Updated(id, commands, retry);
         });
-        hub.changed(List.of(robotId), List.of());
-        background.dispatchSoon(List.of(robotId));
+        background.sent(updated.commands());
+        background.dispatchSoon(updated.retry());
+        hub.changed(List.of(updated.robotId()), List.of());
         observer.onNext(get(key));
         observer.onCompleted();
     }

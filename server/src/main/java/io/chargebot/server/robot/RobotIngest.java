@@ -21,7 +21,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Clock;
@@ -30,15 +29,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Stores what bridges forward: telemetry batches (one transaction, one write for the log), events
@@ -51,30 +47,29 @@ import org.slf4j.LoggerFactory;
 @Singleton
 final class RobotIngest {
 
-    private static final Logger logger = LoggerFactory.getLogger(RobotIngest.class);
     private static final int MAX_DETAIL = 500;
     /** Robot timestamps further than this ahead of the server clock are refused. */
     private static final long MAX_FUTURE_SECONDS = 24 * 3600;
 
     /**
-     * What a stored batch or message changed, for acknowledgement and follow-up work after commit: {@code dispatched}
-     * the robots it freed and sent to a reservation in the same transaction, {@code freed} those freed whose dispatch
-     * failed there (to be tried again).
+     * What a stored batch or message changed, for acknowledgement and follow-up work after commit: {@code commands}
+     * issued in the same transaction to the robots it freed or left idle ({@link Homing}: GO_TO_SPOT, RETURN_TO_BASE),
+     * {@code freed} the robots freed whose dispatch failed there (to be tried again).
      */
-    record Outcome(StoredAck ack, Set<UUID> changed, Set<UUID> moved, Set<UUID> freed, List<Dispatcher.Dispatched> dispatched) {}
+    record Outcome(StoredAck ack, Set<UUID> changed, Set<UUID> moved, Set<UUID> freed, List<RobotCommands.Issued> commands) {}
 
     private final Db db;
     private final Clock clock;
     private final RobotSettings settings;
     private final Notifications notifications;
-    private final Dispatcher dispatcher;
+    private final Homing homing;
 
-    RobotIngest(Db db, Clock clock, RobotSettings settings, Notifications notifications, Dispatcher dispatcher) {
+    RobotIngest(Db db, Clock clock, RobotSettings settings, Notifications notifications, Homing homing) {
         this.db = db;
         this.clock = clock;
         this.settings = settings;
         this.notifications = notifications;
-        this.dispatcher = dispatcher;
+        this.homing = homing;
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -174,10 +169,11 @@ final class RobotIngest {
             Set<UUID> changed = new HashSet<>();
             Set<UUID> moved = new HashSet<>();
             Set<UUID> freed = new HashSet<>();
-            applyTelemetry(connection, robots, latest, now, changed, moved, freed);
+            Set<UUID> idled = new HashSet<>();
+            applyTelemetry(connection, robots, latest, now, changed, moved, freed, idled);
             keepRejected(connection, ack.getRejectedList(), "telemetry", bridgeId, now);
-            List<Dispatcher.Dispatched> dispatched = dispatch(connection, freed, changed);
-            return new Outcome(ack.build(), changed, moved, freed, dispatched);
+            List<RobotCommands.Issued> commands = homing.settle(connection, idled, Homing.Change.NONE, freed, changed);
+            return new Outcome(ack.build(), changed, moved, freed, commands);
         });
     }
 
@@ -259,10 +255,16 @@ final class RobotIngest {
     private static final String UPDATE_STATE = "UPDATE robots SET state = ?, state_changed_at = CASE WHEN state = ? "
             + "THEN state_changed_at ELSE ? END, updated_at = CASE WHEN state = ? THEN updated_at ELSE ? END, "
             + "battery_percent = ?, latitude = ?, longitude = ?, floor = ?, x_meters = ?, y_meters = ?, heading_degrees = ?, "
-            + "error_code = ?, error_message = ?, last_sequence = ?, last_seen_at = ? WHERE id = ?";
+            + "error_code = ?, error_message = ?, last_sequence = ?, last_seen_at = ?, "
+            + "sent_home = CASE WHEN state = ? THEN sent_home ELSE false END WHERE id = ?";
 
+    /**
+     * Applies each robot's newest report. {@code idled}: the robots that became IDLE (connected, without a reservation)
+     * and so may be dispatched or sent home ({@link Homing}); {@code freed}: those of them that are enabled.
+     */
     private static void applyTelemetry(Connection connection, Map<String, Locked> robots, Map<String, Telemetry> latest,
-                                       Instant now, Set<UUID> changed, Set<UUID> moved, Set<UUID> freed) throws SQLException {
+                                       Instant now, Set<UUID> changed, Set<UUID> moved, Set<UUID> freed, Set<UUID> idled)
+            throws SQLException {
         Timestamp at = Timestamp.from(now);
         List<UUID> seenOnly = new ArrayList<>();
         try (PreparedStatement ps = Db.prepare(connection, UPDATE_STATE)) {
@@ -296,6 +298,7 @@ final class RobotIngest {
                 ps.setString(i++, errorMessage);
                 ps.setLong(i++, t.getSequence());
                 ps.setTimestamp(i++, at);
+                ps.setString(i++, state);
                 ps.setObject(i, robot.id);
                 ps.addBatch();
                 any = true;
@@ -306,9 +309,11 @@ final class RobotIngest {
                 } else if (!position.equals(robot.position)) {
                     moved.add(robot.id);
                 }
-                if (!state.equals(robot.state) && "IDLE".equals(state) && robot.connectionUp && robot.enabled
-                        && robot.currentReservation == null) {
-                    freed.add(robot.id);
+                if (!state.equals(robot.state) && "IDLE".equals(state) && robot.connectionUp && robot.currentReservation == null) {
+                    idled.add(robot.id);
+                    if (robot.enabled) {
+                        freed.add(robot.id);
+                    }
                 }
             }
             if (any) {
@@ -391,8 +396,9 @@ final class RobotIngest {
             if (fresh) {
                 new EventEffects(connection, robot.id, robot.key, now, notifications).apply(event, reservation, changed, freed);
             }
-            List<Dispatcher.Dispatched> dispatched = dispatch(connection, freed, changed);
-            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed, dispatched);
+            List<RobotCommands.Issued> commands = homing.settle(connection, Set.copyOf(freed), Homing.Change.NONE, freed,
+                    changed);
+            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed, commands);
         });
     }
 
@@ -412,6 +418,7 @@ final class RobotIngest {
                     "CONNECTION", state, null, change.toByteArray(), now);
             Set<UUID> changed = new HashSet<>();
             Set<UUID> freed = new HashSet<>();
+            Set<UUID> idled = new HashSet<>();
             boolean up = change.getState() == ConnectionState.CONNECTION_STATE_ONLINE;
             if (fresh) {
                 try (PreparedStatement ps = Db.prepare(connection, "UPDATE robots SET online = ?, last_seen_at = "
@@ -424,14 +431,17 @@ final class RobotIngest {
                     ps.executeUpdate();
                 }
                 changed.add(robot.id);
-                if (up && "IDLE".equals(robot.state) && robot.enabled && robot.currentReservation == null) {
-                    freed.add(robot.id);
+                if (up && "IDLE".equals(robot.state) && robot.currentReservation == null) {
+                    idled.add(robot.id);
+                    if (robot.enabled) {
+                        freed.add(robot.id);
+                    }
                 }
             } else {
                 touch(connection, List.of(robot.id), Timestamp.from(now));
             }
-            List<Dispatcher.Dispatched> dispatched = dispatch(connection, freed, changed);
-            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed, dispatched);
+            List<RobotCommands.Issued> commands = homing.settle(connection, idled, Homing.Change.NONE, freed, changed);
+            return new Outcome(StoredAck.newBuilder().addStored(key).build(), changed, Set.of(), freed, commands);
         });
     }
 
@@ -451,38 +461,6 @@ final class RobotIngest {
         }
         keepRejected(connection, List.of(rejected), topic, bridgeId, now);
         return new Outcome(StoredAck.newBuilder().addRejected(rejected).build(), Set.of(), Set.of(), Set.of(), List.of());
-    }
-
-    /**
-     * Dispatches the robots this transaction freed, in it (their rows are locked already; issue 5: no second
-     * transaction, no hand-over to another thread between the freeing message and the command). Each dispatch runs
-     * under a savepoint: one that fails is undone alone, the message stays stored and the robot stays in
-     * {@code freed}, for {@link RobotBackground#dispatchSoon} after commit (and the sweep). A robot that was
-     * dispatched, or for which nothing is due, leaves {@code freed}; a dispatched one joins {@code changed}.
-     */
-    private List<Dispatcher.Dispatched> dispatch(Connection connection, Set<UUID> freed, Set<UUID> changed)
-            throws SQLException {
-        if (freed.isEmpty()) {
-            return List.of();
-        }
-        List<Dispatcher.Dispatched> dispatched = new ArrayList<>();
-        for (Iterator<UUID> it = freed.iterator(); it.hasNext(); ) {
-            UUID robot = it.next();
-            Savepoint savepoint = connection.setSavepoint();
-            try {
-                Dispatcher.Dispatched done = dispatcher.dispatch(connection, robot, false);
-                connection.releaseSavepoint(savepoint);
-                it.remove();
-                if (done != null) {
-                    dispatched.add(done);
-                    changed.add(robot);
-                }
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback(savepoint);
-                logger.warn("Dispatch of robot {} failed: {}; tried again after commit", robot, e.toString());
-            }
-        }
-        return dispatched;
     }
 
     /** Refused robot messages, kept in robot_rejected_messages with their key and reason. */

@@ -41,6 +41,12 @@ final class RobotSettings {
     final Duration logRetention;
     /** How often the log maintenance (partitions ahead, expired partitions and keys) runs. */
     final Duration maintenanceInterval;
+    /** Transactions storing bridge requests at once, for all streams (requests of one robot always one at a time). */
+    final int ingestThreads;
+    /** Requests of one bridge stream read and not yet stored (gRPC flow control holds the rest). */
+    final int streamWindow;
+    /** A robot farther than this from its base (floor map, meters) or on another floor is away from base (Homing). */
+    final double baseRadiusMeters;
 
     RobotSettings(@Nullable @Value("${chargebot.server-id:}") String serverId,
                   @Value("${chargebot.robots.dispatch-lead-time:15m}") Duration dispatchLeadTime,
@@ -53,7 +59,10 @@ final class RobotSettings {
                   @Value("${chargebot.robots.sweep-interval:5s}") Duration sweepInterval,
                   @Value("${chargebot.robots.key-retention:7d}") Duration keyRetention,
                   @Value("${chargebot.robots.log-retention:30d}") Duration logRetention,
-                  @Value("${chargebot.robots.maintenance-interval:1h}") Duration maintenanceInterval) {
+                  @Value("${chargebot.robots.maintenance-interval:1h}") Duration maintenanceInterval,
+                  @Value("${chargebot.robots.base-radius-meters:1.0}") double baseRadiusMeters,
+                  @Value("${chargebot.robots.ingest-threads:4}") int ingestThreads,
+                  @Value("${chargebot.robots.stream-window:32}") int streamWindow) {
         this.serverId = serverId == null || serverId.isBlank() ? ServerIdentity.defaultId() : serverId;
         this.dispatchLeadTime = dispatchLeadTime;
         this.commandTtl = commandTtl;
@@ -70,5 +79,16 @@ final class RobotSettings {
         this.keyRetention = keyRetention;
         this.logRetention = logRetention;
         this.maintenanceInterval = maintenanceInterval;
+        if (!(baseRadiusMeters >= 0) || Double.isInfinite(baseRadiusMeters)) {
+            throw new IllegalArgumentException("chargebot.robots.base-radius-meters must be a finite number >= 0, got "
+                    + baseRadiusMeters);
+        }
+        this.baseRadiusMeters = baseRadiusMeters;
+        if (ingestThreads < 1 || streamWindow < 1) {
+            throw new IllegalArgumentException("chargebot.robots.ingest-threads and stream-window must be at least 1, got "
+                    + ingestThreads + " and " + streamWindow);
+        }
+        this.ingestThreads = ingestThreads;
+        this.streamWindow = streamWindow;
     }
 }

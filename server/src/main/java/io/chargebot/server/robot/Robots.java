@@ -56,8 +56,26 @@ final class Robots {
                     p.getXMeters(), p.getYMeters(), p.getHeadingDegrees());
         }
 
+        /** The position in columns {@code prefix}latitude, longitude, floor, x_meters, y_meters, heading_degrees. */
+        static Position read(ResultSet rs, String prefix) throws SQLException {
+            return new Position(doubleOrNull(rs, prefix + "latitude"), doubleOrNull(rs, prefix + "longitude"),
+                    rs.getString(prefix + "floor"), doubleOrNull(rs, prefix + "x_meters"), doubleOrNull(rs, prefix + "y_meters"),
+                    doubleOrNull(rs, prefix + "heading_degrees"));
+        }
+
         boolean known() {
             return latitude != null || floor != null || x != null;
+        }
+
+        /**
+         * Whether this position is away from {@code base} on the lot's floor map: another floor, or x/y more than
+         * {@code radiusMeters} apart. False when either has no map coordinates (GPS alone is too coarse to tell).
+         */
+        boolean awayFrom(Position base, double radiusMeters) {
+            if (x == null || y == null || base.x == null || base.y == null) {
+                return false;
+            }
+            return !java.util.Objects.equals(floor, base.floor) || Math.hypot(x - base.x, y - base.y) > radiusMeters;
         }
 
         RobotPosition toProto() {
@@ -111,11 +129,7 @@ final class Robots {
         return new Row(rs.getObject("id", UUID.class), rs.getString("robot_key"), rs.getObject("lot_id", UUID.class),
                 rs.getString("display_name"), rs.getString("serial_number"), rs.getBoolean("connected"), rs.getString("state"),
                 doubleOrNull(rs, "battery_percent"),
-                new Position(doubleOrNull(rs, "latitude"), doubleOrNull(rs, "longitude"), rs.getString("floor"),
-                        doubleOrNull(rs, "x_meters"), doubleOrNull(rs, "y_meters"), doubleOrNull(rs, "heading_degrees")),
-                new Position(doubleOrNull(rs, "base_latitude"), doubleOrNull(rs, "base_longitude"), rs.getString("base_floor"),
-                        doubleOrNull(rs, "base_x_meters"), doubleOrNull(rs, "base_y_meters"),
-                        doubleOrNull(rs, "base_heading_degrees")),
+                Position.read(rs, ""), Position.read(rs, "base_"),
                 rs.getObject("current_reservation_id", UUID.class), rs.getBoolean("enabled"), rs.getString("error_code"),
                 rs.getString("error_message"), instant(rs, "last_seen_at"), instant(rs, "state_changed_at"),
                 instant(rs, "created_at"), instant(rs, "updated_at"));

@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chargebot.robot.v1.CommandType;
 import io.chargebot.robot.v1.ConnectRequest;
+import io.chargebot.robot.v1.ConnectionState;
+import io.chargebot.robot.v1.GetRobotRequest;
 import io.chargebot.robot.v1.Robot;
 import io.chargebot.robot.v1.RobotCommand;
 import io.chargebot.robot.v1.RobotEvent;
 import io.chargebot.robot.v1.RobotEventType;
+import io.chargebot.robot.v1.RobotPosition;
+import io.chargebot.robot.v1.RobotState;
 import io.chargebot.server.testing.ParkingFixtures;
 import java.time.Duration;
 import java.util.Map;
@@ -39,6 +43,17 @@ class RobotCommandExpiryTest {
         return bed.queryString("SELECT status FROM robot_commands WHERE id = '" + commandId + "'");
     }
 
+    /** Moves the clock past the re-send interval (the same command comes again), then past its expiry. */
+    private void sentAgainThenExpired(RobotTestBed.Bridge bridge, RobotCommand first) {
+        bed.t.clock.advance(Duration.ofSeconds(11));
+        RobotCommand again = bridge.command(c -> c.getCommandId().equals(first.getCommandId()));
+        assertThat(again).isEqualTo(first);
+        await("two attempts recorded", () -> bed.count("SELECT attempts FROM robot_commands WHERE id = '"
+                + first.getCommandId() + "'") >= 2);
+        bed.t.clock.advance(Duration.ofMinutes(2));
+        await("the command to expire", () -> "EXPIRED".equals(status(first.getCommandId())));
+    }
+
     @Test
     void anUnacknowledgedCommandIsSentAgainThenExpires() {
         ParkingFixtures.TestLot lot = bed.lot(1);
@@ -51,17 +66,32 @@ class RobotCommandExpiryTest {
             RobotCommand first = bridge.command(c -> c.getReservation().equals(name));
             assertThat(status(first.getCommandId())).isEqualTo("SENT");
 
-            bed.t.clock.advance(Duration.ofSeconds(11));
-            RobotCommand again = bridge.command(c -> c.getCommandId().equals(first.getCommandId()));
-            assertThat(again).isEqualTo(first);
-            await("two attempts recorded", () -> bed.count("SELECT attempts FROM robot_commands WHERE id = '"
-                    + first.getCommandId() + "'") >= 2);
-
-            bed.t.clock.advance(Duration.ofMinutes(2));
-            await("the command to expire", () -> "EXPIRED".equals(status(first.getCommandId())));
+            sentAgainThenExpired(bridge, first);
             // The reservation went back in the queue and is dispatched again, with a new command.
             RobotCommand next = bridge.command(c -> c.getReservation().equals(name) && !c.getCommandId().equals(first.getCommandId()));
             assertThat(next.getType()).isEqualTo(CommandType.COMMAND_TYPE_GO_TO_SPOT);
+        }
+    }
+
+    @Test
+    void anUnacknowledgedReturnToBaseIsSentAgainThenExpiresWithoutChangingTheRobot() {
+        ParkingFixtures.TestLot lot = bed.lot(1);
+        RobotPosition base = RobotPosition.newBuilder().setFloor("B1").setXMeters(1).setYMeters(1).build();
+        Robot robot = bed.robot(lot, base, true);
+        String id = robot.getRobotId();
+        try (RobotTestBed.Bridge bridge = bed.bridge()) {
+            bridge.hello();
+            bridge.send(RobotTestBed.connection(id, 1, ConnectionState.CONNECTION_STATE_ONLINE, bed.now()));
+            bridge.send(RobotTestBed.batch(RobotTestBed.telemetry(id, 2, RobotState.ROBOT_STATE_IDLE, bed.now())
+                    .setPosition(RobotPosition.newBuilder().setFloor("B1").setXMeters(30).setYMeters(1))));
+            RobotCommand first = bridge.command(c -> c.getRobotId().equals(id));
+            assertThat(first.getType()).isEqualTo(CommandType.COMMAND_TYPE_RETURN_TO_BASE);
+
+            sentAgainThenExpired(bridge, first);
+            assertThat(bed.count("SELECT count(*) FROM robot_commands WHERE robot_id = (SELECT id FROM robots WHERE "
+                    + "robot_key = '" + id + "')")).as("no other command").isEqualTo(1);
+            assertThat(bed.admin.getRobot(GetRobotRequest.newBuilder().setName(robot.getName()).build()).getState())
+                    .isEqualTo(RobotState.ROBOT_STATE_IDLE);
         }
     }
 

@@ -262,4 +262,44 @@ class RobotConnectTest {
             assertThat(ack.getRejected(0).getReason()).isEqualTo(RejectReason.REJECT_REASON_INVALID_CONTENT);
         }
     }
+
+    @Test
+    void otherRobotsAreStoredWhileOneRobotWaitsAndEachRobotKeepsItsOrder() throws Exception {
+        Robot a = bed.robot(lot);
+        Robot b = bed.robot(lot);
+        String ida = a.getRobotId();
+        String idb = b.getRobotId();
+        Timestamp now = bed.now();
+        try (RobotTestBed.Bridge bridge = bed.bridge();
+             java.sql.Connection holder = io.chargebot.server.testing.TestDatabases.connect(bed.t.database)) {
+            bridge.hello();
+            holder.setAutoCommit(false);
+            // Another transaction holds robot A's row (an admin's update, say): A's messages wait for it.
+            try (java.sql.PreparedStatement ps = holder.prepareStatement("SELECT 1 FROM robots WHERE robot_key = ? FOR UPDATE")) {
+                ps.setString(1, ida);
+                ps.executeQuery().close();
+            }
+            try {
+                bridge.requests.onNext(connection(ida, 1, ConnectionState.CONNECTION_STATE_ONLINE, now));
+                bridge.requests.onNext(batch(telemetry(ida, 2, RobotState.ROBOT_STATE_MOVING, now)));
+                bridge.requests.onNext(batch(telemetry(ida, 3, RobotState.ROBOT_STATE_IDLE, now)));
+                bridge.requests.onNext(connection(idb, 1, ConnectionState.CONNECTION_STATE_ONLINE, now));
+                bridge.requests.onNext(RobotTestBed.event(idb, 2, io.chargebot.robot.v1.RobotEventType.ROBOT_EVENT_TYPE_COMMAND_ACK,
+                        "", java.util.UUID.randomUUID().toString(), now));
+                // B's requests, sent after A's, are stored and acknowledged while A's first still waits, in B's order.
+                assertThat(bridge.next(ConnectResponse::hasAck).getAck().getStoredList()).containsExactly(key(idb, 1));
+                assertThat(bridge.next(ConnectResponse::hasAck).getAck().getStoredList()).containsExactly(key(idb, 2));
+                assertThat(logRows(ida)).isZero();
+            } finally {
+                holder.rollback();
+            }
+            // Then A's, in the order they were sent: the last report is the robot's state.
+            assertThat(bridge.next(ConnectResponse::hasAck).getAck().getStoredList()).containsExactly(key(ida, 1));
+            assertThat(bridge.next(ConnectResponse::hasAck).getAck().getStoredList()).containsExactly(key(ida, 2));
+            assertThat(bridge.next(ConnectResponse::hasAck).getAck().getStoredList()).containsExactly(key(ida, 3));
+        }
+        assertThat(bed.admin.getRobot(GetRobotRequest.newBuilder().setName(a.getName()).build()).getState())
+                .isEqualTo(RobotState.ROBOT_STATE_IDLE);
+        assertThat(logRows(idb)).isEqualTo(2);
+    }
 }

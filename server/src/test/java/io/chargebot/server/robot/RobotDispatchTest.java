@@ -234,7 +234,7 @@ class RobotDispatchTest {
         Dispatcher dispatcher = bed.t.server.context().getBean(Dispatcher.class);
         ExecutorService pool = Executors.newFixedThreadPool(robots.size());
         CountDownLatch go = new CountDownLatch(1);
-        List<Future<Dispatcher.Dispatched>> results = new ArrayList<>();
+        List<Future<RobotCommands.Issued>> results = new ArrayList<>();
         for (UUID robot : robots) {
             results.add(pool.submit(() -> {
                 go.await();
@@ -242,7 +242,7 @@ class RobotDispatchTest {
             }));
         }
         go.countDown();
-        for (Future<Dispatcher.Dispatched> result : results) {
+        for (Future<RobotCommands.Issued> result : results) {
             result.get(30, TimeUnit.SECONDS);
         }
         pool.shutdown();

@@ -96,6 +96,12 @@ final class RobotTestBed implements AutoCloseable {
                 .setRobot(Robot.newBuilder().setParkingLot(lot.name()).setDisplayName("테스트 로봇").setEnabled(true)).build());
     }
 
+    /** A registered robot in {@code lot} with its base at {@code base}. */
+    Robot robot(ParkingFixtures.TestLot lot, io.chargebot.robot.v1.RobotPosition base, boolean enabled) {
+        return admin.createRobot(CreateRobotRequest.newBuilder().setRobotId(unique("bot"))
+                .setRobot(Robot.newBuilder().setParkingLot(lot.name()).setBasePosition(base).setEnabled(enabled)).build());
+    }
+
     /** A user (by SQL) with a car; returns the car id. */
     UUID car(UUID userId) {
         return queryUuid("INSERT INTO cars (user_id, plate, plate_normalized, connector_type) VALUES ('" + userId + "', "
