@@ -1,6 +1,7 @@
 package io.chargebot.gateway;
 
 import com.linecorp.armeria.client.WebClient;
+import java.io.IOException;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -17,14 +18,18 @@ class ColocatedGatewayTest extends GrpcWebGatewayTest {
 
     @BeforeAll
     static void start() throws Exception {
+        backend = new TestBackend();
+        gateway = startColocated(backend);
+        http1 = WebClient.of("h1c://127.0.0.1:" + gateway.port()).blocking();
+    }
+
+    /** A gateway co-located with {@code backend}; its network target is a port where nothing listens. */
+    static GrpcWebGateway startColocated(TestBackend backend) throws IOException {
         final int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        backend = new TestBackend();
-        gateway = GrpcWebGateway.startColocated(config("127.0.0.1:" + closedPort).build(),
-                                                backend.inProcessChannel());
-        http1 = WebClient.of("h1c://127.0.0.1:" + gateway.port()).blocking();
+        return GrpcWebGateway.startColocated(config("127.0.0.1:" + closedPort).build(), backend.inProcessChannel());
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.chargebot.gateway;
 
-import java.net.ServerSocket;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -12,12 +11,7 @@ class ColocatedRobotStreamingTest extends RobotStreamingTest {
 
     @BeforeAll
     static void start() throws Exception {
-        final int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
         backend = new TestBackend();
-        gateway = GrpcWebGateway.startColocated(GrpcWebGatewayTest.config("127.0.0.1:" + closedPort).build(),
-                                                backend.inProcessChannel());
+        gateway = ColocatedGatewayTest.startColocated(backend);
     }
 }
