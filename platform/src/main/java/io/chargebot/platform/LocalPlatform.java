@@ -364,6 +364,7 @@ public final class LocalPlatform implements AutoCloseable {
             return;
         }
         LocalPlatform platform = start(options);
+        platform.server.closedByOwnerAtExit();
         Runtime.getRuntime().addShutdownHook(new Thread(platform::close, "chargebot-platform-shutdown"));
         platform.printAddresses(System.out);
     }

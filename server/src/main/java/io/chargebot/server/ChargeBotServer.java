@@ -110,6 +110,22 @@ public final class ChargeBotServer implements AutoCloseable {
         return context;
     }
 
+    /** Closes the server gracefully when the JVM exits (SIGTERM, Ctrl+C), before an embedded database stops. */
+    public void closeAtExit() {
+        closedByOwnerAtExit();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "chargebot-shutdown"));
+    }
+
+    /**
+     * Says that the caller's own exit hook closes this server (the local platform closes its gateway and robots
+     * first): an embedded database then waits for that close instead of stopping under calls still served.
+     */
+    public void closedByOwnerAtExit() {
+        if (embeddedDatabase != null) {
+            embeddedDatabase.ownerClosesAtExit();
+        }
+    }
+
     /**
      * Opens a channel to this server's services for a caller in the same process, such as the local platform's
      * gateway: the same services, interceptors, executor and limits as the network port, without a socket; its

@@ -10,7 +10,7 @@ public final class ServerMain {
 
     public static void main(String[] args) {
         ChargeBotServer server = ChargeBotServer.start(ServerOptions.fromEnvironment(System.getenv()));
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "chargebot-shutdown"));
+        server.closeAtExit();
         System.out.println("ChargeBot gRPC server: 127.0.0.1:" + server.grpcPort()
                 + "  database: " + server.database().displayUrl());
     }
