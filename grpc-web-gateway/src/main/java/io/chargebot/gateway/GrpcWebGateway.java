@@ -175,13 +175,7 @@ public final class GrpcWebGateway implements AutoCloseable {
         }
         final Server server;
         try {
-            server = newServer(config, services, backend, passThroughBackend.client());
-            server.start().join();
-        } catch (CompletionException e) {
-            backend.shutdownNow();
-            passThroughBackend.close();
-            throw new IllegalStateException(
-                    "Failed to start the gateway on port " + config.port() + ": " + e.getCause(), e.getCause());
+            server = listen(config, newServer(config, services, backend, passThroughBackend.client()));
         } catch (RuntimeException | Error e) {
             backend.shutdownNow();
             passThroughBackend.close();
@@ -204,22 +198,23 @@ public final class GrpcWebGateway implements AutoCloseable {
     public static GrpcWebGateway startColocated(GatewayConfig config, Channel server) {
         requireNonNull(config, "config");
         requireNonNull(server, "server");
-        return startColocated(config, ChargeBotApis.services(), server);
+        final List<ServiceDescriptor> services = ChargeBotApis.services();
+        final GrpcWebGateway gateway =
+                new GrpcWebGateway(listen(config, newServer(config, services, server, null)), null, null, config);
+        logger.info("gRPC-Web gateway listening on port {}, forwarding {} service(s) to the server in this "
+                    + "process", gateway.port(), services.size());
+        return gateway;
     }
 
-    /** Starts a co-located gateway that forwards the given services; see {@link #startColocated}. */
-    static GrpcWebGateway startColocated(GatewayConfig config, List<ServiceDescriptor> services, Channel server) {
-        final Server armeria = newServer(config, services, server, null);
+    /** Starts {@code server} and returns it once it listens; a failure (the port in use, say) as a clear error. */
+    private static Server listen(GatewayConfig config, Server server) {
         try {
-            armeria.start().join();
+            server.start().join();
+            return server;
         } catch (CompletionException e) {
             throw new IllegalStateException(
                     "Failed to start the gateway on port " + config.port() + ": " + e.getCause(), e.getCause());
         }
-        final GrpcWebGateway gateway = new GrpcWebGateway(armeria, null, null, config);
-        logger.info("gRPC-Web gateway listening on port {}, forwarding {} service(s) to the server in this "
-                    + "process", gateway.port(), services.size());
-        return gateway;
     }
 
     /** Returns the port the gateway listens on (the actual one when the configuration said 0). */

@@ -142,10 +142,7 @@ final class Homing {
         Robot robot = read(connection, robotId, now);
         if (change.targetMoved()) {
             // A new target: the robot may be sent home again, wherever it is now.
-            try (PreparedStatement ps = Db.prepare(connection, "UPDATE robots SET sent_home = false WHERE id = ?")) {
-                ps.setObject(1, robotId);
-                ps.executeUpdate();
-            }
+            setSentHome(connection, robotId, false);
         }
         if (robot.reservation() == null || !(change.disabled() || change.lotChanged())
                 || !Dispatcher.unassign(connection, robotId, robot.reservation(), now, false)) {
@@ -181,12 +178,18 @@ final class Homing {
         }
         // One open RETURN_TO_BASE at a time: an older one (to a base that has moved) is not sent again.
         RobotCommands.closeOpen(connection, robotId, "RETURN_TO_BASE", null, "superseded by a newer RETURN_TO_BASE");
-        try (PreparedStatement ps = Db.prepare(connection, "UPDATE robots SET sent_home = true WHERE id = ?")) {
-            ps.setObject(1, robotId);
-            ps.executeUpdate();
-        }
+        setSentHome(connection, robotId, true);
         RobotCommand.Builder home = RobotCommand.newBuilder().setRobotId(robot.key())
                 .setType(CommandType.COMMAND_TYPE_RETURN_TO_BASE).setBasePosition(robot.base().toProto());
         return RobotCommands.issue(connection, robotId, null, home, now, now.plus(settings.commandTtl), relay.holdsStreams());
+    }
+
+    /** Whether a RETURN_TO_BASE went out in the robot's current idle period ({@code robots.sent_home}). */
+    private static void setSentHome(Connection connection, UUID robotId, boolean sentHome) throws SQLException {
+        try (PreparedStatement ps = Db.prepare(connection, "UPDATE robots SET sent_home = ? WHERE id = ?")) {
+            ps.setBoolean(1, sentHome);
+            ps.setObject(2, robotId);
+            ps.executeUpdate();
+        }
     }
 }
