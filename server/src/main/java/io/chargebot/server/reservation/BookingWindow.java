@@ -106,10 +106,15 @@ public record BookingWindow(LocalDate date, int startMinute, int endMinute, Inst
             violations.add("local_date", "the lot is closed on " + date.getDayOfWeek() + "s");
             return null;
         }
-        boolean ok = violations.check(start >= open.openMinute(), "local_start_time",
-                "must not be before the lot opens at " + clock(open.openMinute()));
-        ok &= violations.check(end <= open.closeMinute(), endField,
-                "must not be after the lot closes at " + clock(open.closeMinute()));
+        // Messages are built only for a violation: this runs on every booking.
+        boolean ok = start >= open.openMinute();
+        if (!ok) {
+            violations.add("local_start_time", "must not be before the lot opens at " + clock(open.openMinute()));
+        }
+        if (end > open.closeMinute()) {
+            violations.add(endField, "must not be after the lot closes at " + clock(open.closeMinute()));
+            ok = false;
+        }
         Instant startInstant = instant(date, start, zone, "local_start_time", violations);
         Instant endInstant = instant(date, end, zone, endField, violations);
         if (!ok || startInstant == null || endInstant == null) {

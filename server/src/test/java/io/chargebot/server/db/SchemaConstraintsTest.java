@@ -79,6 +79,28 @@ class SchemaConstraintsTest {
     }
 
     @Test
+    void aReservationsUserOwnsItsCarAndItsLotIsItsSpotsLot() throws SQLException {
+        try (Connection c = TestDatabases.connect(database)) {
+            Fixture f = fixture(c);
+            Fixture other = fixture(c);
+            // Another user's car, or this user's car with another user named: no such (car, owner) pair.
+            assertThatThrownBy(() -> reserve(c, new Fixture(f.user, f.car, f.lot, f.spot), other.car,
+                    "[2030-05-01 10:00+09, 2030-05-01 11:00+09)", "CONFIRMED"))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23503"))
+                    .hasMessageContaining("reservations_car_owner_fkey");
+            // A spot of another lot.
+            assertThatThrownBy(() -> reserve(c, new Fixture(f.user, f.car, f.lot, other.spot), f.car,
+                    "[2030-05-01 10:00+09, 2030-05-01 11:00+09)", "CONFIRMED"))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23503"))
+                    .hasMessageContaining("reservations_spot_lot_fkey");
+            // The matching pairs are accepted.
+            reserve(c, f, f.car, "[2030-05-01 10:00+09, 2030-05-01 11:00+09)", "CONFIRMED");
+        }
+    }
+
+    @Test
     void cancelledAndFinishedReservationsDoNotBlockTheWindow() throws SQLException {
         try (Connection c = TestDatabases.connect(database)) {
             Fixture f = fixture(c);
