@@ -12,6 +12,7 @@ import io.chargebot.robot.v1.RejectedMessage;
 import io.chargebot.robot.v1.RobotCommand;
 import io.chargebot.robot.v1.RobotMessageKey;
 import io.chargebot.robot.v1.RobotServiceGrpc;
+import io.chargebot.robot.v1.RobotState;
 import io.chargebot.robot.v1.StoredAck;
 import io.chargebot.robot.v1.Telemetry;
 import io.chargebot.robot.v1.TelemetryBatch;
@@ -30,6 +31,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -92,6 +94,8 @@ public final class RobotBridge implements AutoCloseable {
      * queue behind other robots' transactions. Bounded anyway by the server's stream window and the MQTT receive maximum.
      */
     static final int MAX_SINGLES_IN_FLIGHT = 32;
+    /** Robots whose last queued state the bridge remembers (a robot it forgot sends its next report on its own). */
+    static final int TRACKED_STATES = 100_000;
     private static final String VERSION = "0.1.0";
     /** MQTT v5's Receive Maximum when the broker's CONNACK does not give one. */
     static final int MQTT_DEFAULT_RECEIVE_MAXIMUM = 65_535;
@@ -132,6 +136,17 @@ public final class RobotBridge implements AutoCloseable {
     private final HashMap<Long, Integer> unackedBySend = new HashMap<>();
     /** The ids in {@link #unackedBySend} of telemetry batches. */
     private final HashSet<Long> batchesInFlight = new HashSet<>();
+    /**
+     * The state of each robot's latest telemetry queued, the most recently reporting {@link #TRACKED_STATES} robots.
+     * A report with another state (a robot that became free, failed, started charging) is sent at once as a request
+     * of its own instead of joining a telemetry batch, so the server acts on it without waiting for the batches ahead.
+     */
+    private final LinkedHashMap<String, RobotState> queuedStates = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, RobotState> eldest) {
+            return size() > TRACKED_STATES;
+        }
+    };
     private long sendIds;
     private ScheduledFuture<?> flushTask;
     private ScheduledFuture<?> ackCheck;
@@ -495,7 +510,7 @@ public final class RobotBridge implements AutoCloseable {
             return;
         }
         p.queued = true;
-        if (p.telemetry != null) {
+        if (p.telemetry != null && !stateChange(p.telemetry)) {
             Batch open = outbox.peekLast() instanceof Batch b && b.items.size() < maxBatch ? b : null;
             if (open == null) {
                 open = new Batch();
@@ -507,6 +522,11 @@ public final class RobotBridge implements AutoCloseable {
             outbox.addLast(p);
         }
         drain();
+    }
+
+    /** Loop thread: whether {@code telemetry} reports another state than its robot's previous report queued. */
+    private boolean stateChange(Telemetry telemetry) {
+        return queuedStates.put(telemetry.getRobotId(), telemetry.getState()) != telemetry.getState();
     }
 
     /**
@@ -589,7 +609,8 @@ public final class RobotBridge implements AutoCloseable {
     private void sendRequest(List<Pending> items, boolean batch) {
         long sendId = ++sendIds;
         int count = 0;
-        TelemetryBatch.Builder telemetry = batch ? TelemetryBatch.newBuilder() : null;
+        // A state change goes as a batch of one, counted with the other single requests.
+        TelemetryBatch.Builder telemetry = items.get(0).telemetry != null ? TelemetryBatch.newBuilder() : null;
         for (Pending p : items) {
             p.queued = false;
             if (p.done) {

@@ -121,13 +121,14 @@ class RobotBridgeTest {
      * so nothing could wait in the bridge): the server withholds acks for A's telemetry.
      */
     @Test
-    void eventsDoNotWaitBehindOtherRobotsTelemetryButEachRobotKeepsItsOrder() throws Exception {
+    void eventsAndChangesOfStateDoNotWaitBehindOtherRobotsTelemetryButEachRobotKeepsItsOrder() throws Exception {
         assumeTrue(TestMosquitto.installed(), "mosquitto not installed");
         try (TestMosquitto broker = TestMosquitto.start(Files.createTempDirectory("chargebot-mosquitto-order-"),
                 List.of("allow_anonymous true", "persistence false"))) {
             server.acking = false;
             String a = TestBroker.uniqueId("ra");
             String b = TestBroker.uniqueId("rb");
+            String c = TestBroker.uniqueId("rc");
             RobotBridge bridge = RobotBridge.start(BridgeConfig.of(broker.url(), "unused", bridgeId).withTopicRoot(root, group),
                     server.channel(), true);
             closeables.add(bridge);
@@ -136,24 +137,38 @@ class RobotBridgeTest {
             closeables.add(robotA);
             TestRobot robotB = new TestRobot(broker.url(), b + "-test");
             closeables.add(robotB);
-            // Two telemetry batches of A unacknowledged: the pipeline has no room for a third.
-            robotA.publish(topics.topic(a, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(a, 1)), null);
-            Await.until("batch 1 at the server", () -> server.arrivals.contains(a + "#1"));
-            robotA.publish(topics.topic(a, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(a, 2)), null);
-            Await.until("batch 2 at the server", () -> server.arrivals.contains(a + "#2"));
-            robotA.publish(topics.topic(a, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(a, 3)), null);
-            Await.until("A's third report waiting in the bridge", () -> bridge.pendingCount() == 3);
-            robotA.publish(topics.topic(a, RobotTopics.Kind.EVENTS), RobotMessageCodec.toJson(event(a, 4)), null);
-            Await.until("A's event waiting in the bridge", () -> bridge.pendingCount() == 4);
+            // A's first report goes on its own (a change of state: the bridge knew none); two batches of A's reports
+            // unacknowledged then leave the pipeline no room for a third.
+            for (int sequence = 1; sequence <= 3; sequence++) {
+                robotA.publish(topics.topic(a, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(a, sequence)), null);
+                String arrival = a + "#" + sequence;
+                Await.until(arrival + " at the server", () -> server.arrivals.contains(arrival));
+            }
+            robotA.publish(topics.topic(a, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(a, 4)), null);
+            Await.until("A's fourth report waiting in the bridge", () -> bridge.pendingCount() == 4);
+            robotA.publish(topics.topic(a, RobotTopics.Kind.EVENTS), RobotMessageCodec.toJson(event(a, 5)), null);
+            Await.until("A's event waiting in the bridge", () -> bridge.pendingCount() == 5);
             robotB.publish(topics.topic(b, RobotTopics.Kind.EVENTS), RobotMessageCodec.toJson(event(b, 1)), null);
 
             // B's event goes at once; A's event stays behind A's own waiting report.
             Await.until("B's event at the server", () -> server.arrivals.contains(b + "#1"));
-            assertThat(server.arrivals).containsExactly(a + "#1", a + "#2", b + "#1");
+            assertThat(server.arrivals).containsExactly(a + "#1", a + "#2", a + "#3", b + "#1");
+
+            // C's first report, a change of state, goes at once past the full pipeline; its next report, in the same
+            // state, waits for room; its change to IDLE after that waits behind it, so C's order holds.
+            robotB.publish(topics.topic(c, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(c, 1)), null);
+            Await.until("C's first report at the server", () -> server.arrivals.contains(c + "#1"));
+            robotB.publish(topics.topic(c, RobotTopics.Kind.TELEMETRY), RobotMessageCodec.toJson(telemetry(c, 2)), null);
+            robotB.publish(topics.topic(c, RobotTopics.Kind.TELEMETRY),
+                    RobotMessageCodec.toJson(telemetry(c, 3).toBuilder().setState(RobotState.ROBOT_STATE_IDLE).build()), null);
+            Await.until("C's two reports waiting in the bridge", () -> bridge.pendingCount() == 9);
+            assertThat(server.arrivals).containsExactly(a + "#1", a + "#2", a + "#3", b + "#1", c + "#1");
 
             server.ackAllTelemetry();
-            Await.until("A's report and event", () -> server.arrivals.size() == 5);
-            assertThat(server.arrivals).containsExactly(a + "#1", a + "#2", b + "#1", a + "#3", a + "#4");
+            Await.until("the waiting reports and event", () -> server.arrivals.size() == 9);
+            assertThat(server.arrivals).containsExactly(a + "#1", a + "#2", a + "#3", b + "#1", c + "#1",
+                    a + "#4", a + "#5", c + "#2", c + "#3");
+            assertThat(server.batchSizes).containsExactly(1, 1, 1, 1, 1, 1, 1);
         }
     }
 

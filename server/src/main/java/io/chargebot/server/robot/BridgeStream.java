@@ -36,9 +36,10 @@ final class BridgeStream implements StreamObserver<ConnectRequest>, CommandRelay
 
     private static final Logger logger = LoggerFactory.getLogger(BridgeStream.class);
     /**
-     * Named by every telemetry batch (no robot id can be empty), so batches are stored one after another as before:
-     * while one is stored the bridge collects the next (docs/benchmarks.md: batches stored at once got smaller, and
-     * ingestion slower). Events and connection changes, one message each, pass them when their robot allows.
+     * Named by every telemetry batch of more than one report (no robot id can be empty), so batches are stored one
+     * after another as before: while one is stored the bridge collects the next (docs/benchmarks.md: batches stored at
+     * once got smaller, and ingestion slower). Events, connection changes and single reports (the bridge sends a
+     * robot's change of state on its own), one message each, pass them when their robot allows.
      */
     private static final String TELEMETRY_LINE = "";
 
@@ -138,6 +139,10 @@ final class BridgeStream implements StreamObserver<ConnectRequest>, CommandRelay
                             "telemetry.items: a batch holds 1.." + settings.maxBatchSize + " items (got " + items + ")",
                             List.of(new FieldViolation("telemetry.items", "must hold 1.." + settings.maxBatchSize + " items")),
                             Map.of("max_batch_size", Integer.toString(settings.maxBatchSize)), null);
+                }
+                if (items == 1) {
+                    // One report (a state change the bridge sends on its own, or all there was): no batch to line up with.
+                    return Set.of(request.getTelemetry().getItems(0).getRobotId());
                 }
                 Set<String> robots = new HashSet<>();
                 robots.add(TELEMETRY_LINE);
