@@ -30,7 +30,7 @@ if [[ $MQTT == private ]]; then
   MQTT_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   mkdir -p "$HERE/target/bench-$BENCH_NAME"
   MQTT_CONF=$HERE/target/bench-$BENCH_NAME/mosquitto.conf
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n' "$MQTT_PORT" >"$MQTT_CONF"
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nset_tcp_nodelay true\n' "$MQTT_PORT" >"$MQTT_CONF"
   mosquitto -c "$MQTT_CONF" >"$HERE/target/bench-$BENCH_NAME/mosquitto.log" 2>&1 &
   PRIVATE_BROKER_PID=$!
   EXTRA_PIDS=$PRIVATE_BROKER_PID

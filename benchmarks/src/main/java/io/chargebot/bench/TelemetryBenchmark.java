@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -69,6 +70,7 @@ public final class TelemetryBenchmark {
     private static final Pattern COMMAND_ID = Pattern.compile("\"commandId\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern RESERVATION = Pattern.compile("\"reservation\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern TYPE = Pattern.compile("\"type\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Pattern ISSUE_TIME = Pattern.compile("\"issueTime\"\\s*:\\s*\"([^\"]+)\"");
 
     private final String mqttUrl;
     private final String databaseUrl;
@@ -453,6 +455,7 @@ public final class TelemetryBenchmark {
     private int dispatchPhase() throws Exception {
         List<DispatchRobot> fleet = new ArrayList<>();
         Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        Histogram back = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         AtomicLong remaining = new AtomicLong(dispatches);
         AtomicLong timeouts = new AtomicLong();
         try {
@@ -462,7 +465,7 @@ public final class TelemetryBenchmark {
             long start = System.nanoTime();
             List<Thread> threads = new ArrayList<>();
             for (DispatchRobot r : fleet) {
-                Thread t = new Thread(() -> r.cycle(remaining, histogram, timeouts), "dispatch-" + r.key);
+                Thread t = new Thread(() -> r.cycle(remaining, histogram, back, timeouts), "dispatch-" + r.key);
                 t.start();
                 threads.add(t);
             }
@@ -478,6 +481,11 @@ public final class TelemetryBenchmark {
                         dispatchRobots, dispatchPause.toMillis(), n, seconds, timeouts.get(), histogram.getValueAtPercentile(50) / 1000.0,
                         histogram.getValueAtPercentile(99) / 1000.0, histogram.getMaxValue() / 1000.0, loadAverage());
             }
+            synchronized (back) {
+                line("dispatch, the way back: command issued (its issueTime, the dispatch transaction's clock) → received "
+                        + "by the robot (server → bridge → broker → robot, with the commit): p50 %.1f ms, p99 %.1f ms",
+                        back.getValueAtPercentile(50) / 1000.0, back.getValueAtPercentile(99) / 1000.0);
+            }
             breakdown();
             return timeouts.get() == 0 ? 0 : 1;
         } finally {
@@ -488,25 +496,26 @@ public final class TelemetryBenchmark {
     }
 
     /**
-     * Where the dispatch time goes, from the server's own timestamps: the freeing IDLE report's received_at (ingest
-     * transaction), the command's created_at (dispatch transaction) and sent_at (the relay's claim); the rest is the
-     * MQTT and gRPC hops to the server and back to the robot.
+     * Where the dispatch time goes, from the timestamps stored: the freeing IDLE report's recorded_at (the robot's
+     * clock when it published, this machine's), its received_at (the server's ingest transaction) and the command's
+     * created_at (the dispatch in that transaction); the rest is the commit and the way back: server → bridge → broker →
+     * robot.
      */
     private void breakdown() throws SQLException {
         try (Connection db = Seeder.connect(databaseUrl); Statement st = db.createStatement();
              ResultSet rs = st.executeQuery("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY a), "
                      + "percentile_cont(0.99) WITHIN GROUP (ORDER BY a), percentile_cont(0.5) WITHIN GROUP (ORDER BY b), "
                      + "percentile_cont(0.99) WITHIN GROUP (ORDER BY b) FROM (SELECT "
-                     + "1000 * extract(epoch FROM c.created_at - t.received_at) AS a, "
-                     + "1000 * extract(epoch FROM c.sent_at - c.created_at) AS b FROM robot_commands c "
+                     + "1000 * extract(epoch FROM t.received_at - t.recorded_at) AS a, "
+                     + "1000 * extract(epoch FROM c.created_at - t.received_at) AS b FROM robot_commands c "
                      + "JOIN robots r ON r.id = c.robot_id AND r.robot_key LIKE 'bench-d-" + runId + "-%' "
-                     + "JOIN LATERAL (SELECT l.received_at FROM robot_logs l WHERE l.robot_id = c.robot_id "
+                     + "JOIN LATERAL (SELECT l.recorded_at, l.received_at FROM robot_logs l WHERE l.robot_id = c.robot_id "
                      + "AND l.kind = 'TELEMETRY' AND l.state = 'IDLE' AND l.received_at <= c.created_at "
                      + "ORDER BY l.received_at DESC LIMIT 1) t ON true WHERE c.kind = 'GO_TO_SPOT') x")) {
             rs.next();
-            line("dispatch breakdown (server timestamps): IDLE stored → dispatch transaction p50 %.1f ms, p99 %.1f ms; "
-                    + "dispatch → relay claims the command p50 %.1f ms, p99 %.1f ms; the rest of the total is MQTT + gRPC "
-                    + "(robot → bridge → server, server → bridge → robot)", rs.getDouble(1), rs.getDouble(2),
+            line("dispatch breakdown (stored timestamps): IDLE published → its ingest transaction (robot → broker → bridge → "
+                    + "server) p50 %.1f ms, p99 %.1f ms; ingest transaction → dispatch in it p50 %.1f ms, p99 %.1f ms; the rest "
+                    + "of the total is the commit and server → bridge → broker → robot", rs.getDouble(1), rs.getDouble(2),
                     rs.getDouble(3), rs.getDouble(4));
         }
     }
@@ -515,13 +524,14 @@ public final class TelemetryBenchmark {
     private final class DispatchRobot implements AutoCloseable {
         final String key;
         final MqttAsyncClient client;
-        final BlockingQueue<String> commands = new ArrayBlockingQueue<>(100);
+        /** Commands received, each with the time it arrived. */
+        final BlockingQueue<Map.Entry<String, Instant>> commands = new ArrayBlockingQueue<>(100);
         long next = sequenceBase + 1;
 
         DispatchRobot(String key) throws MqttException {
             this.key = key;
             client = connect(key, onMessage((topic, message) ->
-                    commands.offer(new String(message.getPayload(), StandardCharsets.UTF_8))));
+                    commands.offer(Map.entry(new String(message.getPayload(), StandardCharsets.UTF_8), Instant.now()))));
             client.subscribe(topics.topic(key, RobotTopics.Kind.COMMANDS), 1).waitForCompletion(30_000);
         }
 
@@ -535,21 +545,23 @@ public final class TelemetryBenchmark {
                     + "}");
         }
 
-        void cycle(AtomicLong remaining, Histogram histogram, AtomicLong timeouts) {
+        void cycle(AtomicLong remaining, Histogram histogram, Histogram back, AtomicLong timeouts) {
             try {
                 while (remaining.getAndDecrement() > 0) {
                     long t0 = System.nanoTime();
                     client.publish(topics.topic(key, RobotTopics.Kind.TELEMETRY),
                             message(telemetryJson(next++, Instant.now(), "ROBOT_STATE_IDLE")));
                     String command = null;
+                    Instant received = null;
                     while (command == null) {
-                        String c = commands.poll(30, TimeUnit.SECONDS);
+                        Map.Entry<String, Instant> c = commands.poll(30, TimeUnit.SECONDS);
                         if (c == null) {
                             break;
                         }
-                        Matcher type = TYPE.matcher(c);
+                        Matcher type = TYPE.matcher(c.getKey());
                         if (type.find() && type.group(1).equals("COMMAND_TYPE_GO_TO_SPOT")) {
-                            command = c;
+                            command = c.getKey();
+                            received = c.getValue();
                         }
                     }
                     if (command == null) {
@@ -560,6 +572,13 @@ public final class TelemetryBenchmark {
                     long micros = (System.nanoTime() - t0) / 1000;
                     synchronized (histogram) {
                         histogram.recordValue(Math.min(micros, histogram.getHighestTrackableValue()));
+                    }
+                    Matcher issued = ISSUE_TIME.matcher(command);
+                    if (issued.find()) {
+                        long backMicros = Math.max(0, ChronoUnit.MICROS.between(Instant.parse(issued.group(1)), received));
+                        synchronized (back) {
+                            back.recordValue(Math.min(backMicros, back.getHighestTrackableValue()));
+                        }
                     }
                     Matcher id = COMMAND_ID.matcher(command);
                     Matcher reservation = RESERVATION.matcher(command);
