@@ -3,6 +3,7 @@ package io.chargebot.platform;
 import io.chargebot.bridge.BridgeConfig;
 import io.chargebot.bridge.EmbeddedBroker;
 import io.chargebot.bridge.RobotBridge;
+import io.grpc.Channel;
 import io.chargebot.bridge.sim.RobotSimulator;
 import io.chargebot.gateway.GatewayConfig;
 import io.chargebot.gateway.GrpcWebGateway;
@@ -31,7 +32,7 @@ import java.util.Map;
  *
  * <pre>
  * java -jar chargebot-platform.jar [--grpc-port=N] [--gateway-port=N] [--no-demo-data] [--robots=N] [--no-mqtt]
- *                                   [--gateway-backend=in-process|network]
+ *                                   [--gateway-backend=in-process|network] [--bridge-backend=in-process|network]
  * </pre>
  */
 public final class LocalPlatform implements AutoCloseable {
@@ -48,14 +49,17 @@ public final class LocalPlatform implements AutoCloseable {
 
     private final ChargeBotServer server;
     private final GrpcWebGateway gateway;
-    /** Whether the gateway reaches the server over its gRPC port rather than in-process. */
+    /** Whether the gateway and the bridge reach the server over its gRPC port rather than in-process. */
     private final boolean gatewayOverNetwork;
+    private final boolean bridgeOverNetwork;
     @Nullable
     private final RobotSide robots;
 
     private LocalPlatform(ChargeBotServer server, GrpcWebGateway gateway, boolean gatewayOverNetwork,
+                          boolean bridgeOverNetwork,
                           @Nullable RobotSide robots) {
         this.gatewayOverNetwork = gatewayOverNetwork;
+        this.bridgeOverNetwork = bridgeOverNetwork;
         this.server = server;
         this.gateway = gateway;
         this.robots = robots;
@@ -84,17 +88,17 @@ public final class LocalPlatform implements AutoCloseable {
      * {@code robots}: -1 starts no MQTT side at all, 0 the broker and the bridge only, N also N simulated robots.
      */
     public record Options(int grpcPort, int gatewayPort, boolean demoData, @Nullable DatabaseSettings database,
-                          int robots, boolean gatewayOverNetwork) {
+                          int robots, boolean gatewayOverNetwork, boolean bridgeOverNetwork) {
 
         /** Without the robot side. */
         public Options(int grpcPort, int gatewayPort, boolean demoData, @Nullable DatabaseSettings database) {
             this(grpcPort, gatewayPort, demoData, database, -1);
         }
 
-        /** With the gateway calling the server in-process. */
+        /** With the gateway and the bridge calling the server in-process. */
         public Options(int grpcPort, int gatewayPort, boolean demoData, @Nullable DatabaseSettings database,
                        int robots) {
-            this(grpcPort, gatewayPort, demoData, database, robots, false);
+            this(grpcPort, gatewayPort, demoData, database, robots, false, false);
         }
 
         public static Options parse(String[] args, Map<String, String> env) {
@@ -102,8 +106,10 @@ public final class LocalPlatform implements AutoCloseable {
             int gatewayPort = -1;
             boolean demoData = true;
             int robots = DEFAULT_ROBOTS;
-            boolean gatewayOverNetwork = gatewayOverNetwork("CHARGEBOT_GATEWAY_BACKEND=",
+            boolean gatewayOverNetwork = overNetwork("CHARGEBOT_GATEWAY_BACKEND=",
                     env.getOrDefault("CHARGEBOT_GATEWAY_BACKEND", "in-process"));
+            boolean bridgeOverNetwork = overNetwork("CHARGEBOT_BRIDGE_BACKEND=",
+                    env.getOrDefault("CHARGEBOT_BRIDGE_BACKEND", "in-process"));
             for (String arg : args) {
                 if (arg.startsWith("--grpc-port=")) {
                     grpcPort = port(arg, "--grpc-port=");
@@ -116,8 +122,9 @@ public final class LocalPlatform implements AutoCloseable {
                 } else if (arg.equals("--no-mqtt")) {
                     robots = -1;
                 } else if (arg.startsWith("--gateway-backend=")) {
-                    gatewayOverNetwork = gatewayOverNetwork("--gateway-backend=",
-                            arg.substring("--gateway-backend=".length()));
+                    gatewayOverNetwork = overNetwork("--gateway-backend=", arg.substring("--gateway-backend=".length()));
+                } else if (arg.startsWith("--bridge-backend=")) {
+                    bridgeOverNetwork = overNetwork("--bridge-backend=", arg.substring("--bridge-backend=".length()));
                 } else if (arg.equals("--help") || arg.equals("-h")) {
                     throw new UsageException(null);
                 } else {
@@ -125,14 +132,15 @@ public final class LocalPlatform implements AutoCloseable {
                 }
             }
             return new Options(grpcPort, gatewayPort, demoData, DatabaseSettings.fromEnvironment(env), robots,
-                    gatewayOverNetwork);
+                    gatewayOverNetwork, bridgeOverNetwork);
         }
 
         /**
-         * {@code in-process}: the gateway calls the server's services in this process (one HTTP hop);
-         * {@code network}: over the server's gRPC port, as a separately deployed gateway does.
+         * How the gateway or the robot bridge of this process reaches the server. {@code in-process}: it calls the
+         * server's services in this process (no second HTTP/2 hop, no serialising the messages again);
+         * {@code network}: over the server's gRPC port, as a separately deployed gateway or bridge does.
          */
-        private static boolean gatewayOverNetwork(String prefix, String value) {
+        private static boolean overNetwork(String prefix, String value) {
             return switch (value.trim()) {
                 case "in-process" -> false;
                 case "network" -> true;
@@ -198,8 +206,9 @@ public final class LocalPlatform implements AutoCloseable {
                     : GrpcWebGateway.startColocated(gatewayConfig,
                             server.inProcessChannel(GrpcWebGateway.USER_AGENT));
             RobotSide robots = options.robots() < 0 ? null
-                    : startRobotSide(options.robots(), server.grpcPort(), bridgeSecret, System.getenv());
-            return new LocalPlatform(server, gateway, options.gatewayOverNetwork(), robots);
+                    : startRobotSide(options.robots(), server.grpcPort(), options.bridgeOverNetwork() ? null
+                            : server.inProcessChannel(RobotBridge.USER_AGENT), bridgeSecret, System.getenv());
+            return new LocalPlatform(server, gateway, options.gatewayOverNetwork(), options.bridgeOverNetwork(), robots);
         } catch (RuntimeException e) {
             if (gateway != null) {
                 gateway.close();
@@ -209,8 +218,12 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    /** Broker (embedded unless MQTT_URL), bridge to the local server, and {@code count} simulated robots. */
-    private static RobotSide startRobotSide(int count, int grpcPort, String bridgeSecret, Map<String, String> env) {
+    /**
+     * Broker (embedded unless MQTT_URL), bridge to the local server ({@code inProcess}, or over its gRPC port when
+     * null), and {@code count} simulated robots.
+     */
+    private static RobotSide startRobotSide(int count, int grpcPort, @Nullable Channel inProcess, String bridgeSecret,
+                                            Map<String, String> env) {
         String mqttUrl = env.getOrDefault("MQTT_URL", "");
         EmbeddedBroker broker = mqttUrl.isBlank() ? EmbeddedBroker.start(0) : null;
         if (broker != null) {
@@ -227,7 +240,7 @@ public final class LocalPlatform implements AutoCloseable {
                     env.getOrDefault("CHARGEBOT_BRIDGE_ID", "local-platform"), fromEnv.topicRoot(), fromEnv.shareGroup(),
                     fromEnv.receiveMaximum(), fromEnv.sessionExpiry(), fromEnv.flushInterval(), fromEnv.minBackoff(),
                     fromEnv.maxBackoff(), fromEnv.ackTimeout(), fromEnv.commandQueueSize());
-            bridge = RobotBridge.start(config);
+            bridge = inProcess == null ? RobotBridge.start(config) : RobotBridge.start(config, inProcess);
             RobotSimulator simulator = null;
             if (count > 0) {
                 List<String> ids = new ArrayList<>();
@@ -284,7 +297,8 @@ public final class LocalPlatform implements AutoCloseable {
                     + (robots.broker() != null ? "   (embedded HiveMQ CE; docs/robot-protocol.md)" : ""));
             out.println("  Simulated robots            "
                     + (robots.simulator() != null ? String.join(", ", robots.simulator().robotIds()) : "none")
-                    + "   (robot bridge \"local-platform\" -> RobotService/Connect)");
+                    + "   (robot bridge \"local-platform\" -> RobotService/Connect" + (bridgeOverNetwork
+                            ? " over " + grpc + ")" : " in this process)"));
         }
         out.println("  Push notifications          local adapter, recorded not sent: SELECT * FROM dev_outbox_messages WHERE channel = 'PUSH'");
         out.println();
@@ -355,10 +369,12 @@ public final class LocalPlatform implements AutoCloseable {
                 System.err.println(e.getMessage());
             }
             System.err.println("usage: java -jar chargebot-platform.jar [--grpc-port=N] [--gateway-port=N] [--no-demo-data]"
-                    + " [--robots=N] [--no-mqtt] [--gateway-backend=in-process|network]");
+                    + " [--robots=N] [--no-mqtt] [--gateway-backend=in-process|network] [--bridge-backend=in-process|network]");
             System.err.println("  --robots=N simulated robots (default " + DEFAULT_ROBOTS + "); --no-mqtt: no broker, bridge or robots;");
             System.err.println("  MQTT_URL=tcp://host:1883 uses that broker instead of an embedded HiveMQ CE;");
             System.err.println("  ports default to 50051 and 8080 when free (0 = any free port);");
+            System.err.println("  --gateway-backend, --bridge-backend (CHARGEBOT_GATEWAY_BACKEND, CHARGEBOT_BRIDGE_BACKEND): in-process"
+                    + " (default) or network: how the gateway and the bridge reach the server;");
             System.err.println("  DATABASE_URL=postgres://user:pass@host:5432/db uses that PostgreSQL instead of an embedded one.");
             System.exit(e.getMessage() == null ? 0 : 2);
             return;

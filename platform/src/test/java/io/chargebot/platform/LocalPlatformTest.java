@@ -104,7 +104,7 @@ class LocalPlatformTest {
     void aSimulatedRobotReachesTheBridgeOverTheEmbeddedBroker() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         platform.printAddresses(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("MQTT broker (robots)", "demo-robot-01");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("MQTT broker (robots)", "demo-robot-01", "RobotService/Connect in this process");
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (platform.robotBridge().metrics().received.get() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);
@@ -294,6 +294,16 @@ class LocalPlatformTest {
                 .hasMessageContaining("expected: in-process or network");
         assertThatThrownBy(() -> LocalPlatform.Options.parse(new String[0], Map.of("CHARGEBOT_GATEWAY_BACKEND", "x")))
                 .hasMessageContaining("CHARGEBOT_GATEWAY_BACKEND=x");
+        // The same for the robot bridge, independently of the gateway.
+        assertThat(options.bridgeOverNetwork()).isFalse();
+        LocalPlatform.Options bridgeOverNetwork = LocalPlatform.Options.parse(new String[0],
+                Map.of("CHARGEBOT_BRIDGE_BACKEND", "network"));
+        assertThat(bridgeOverNetwork.bridgeOverNetwork()).isTrue();
+        assertThat(bridgeOverNetwork.gatewayOverNetwork()).isFalse();
+        assertThat(LocalPlatform.Options.parse(new String[] {"--bridge-backend=in-process"},
+                Map.of("CHARGEBOT_BRIDGE_BACKEND", "network")).bridgeOverNetwork()).isFalse();
+        assertThatThrownBy(() -> LocalPlatform.Options.parse(new String[] {"--bridge-backend=smoke-signals"}, Map.of()))
+                .hasMessageContaining("--bridge-backend=smoke-signals (expected: in-process or network)");
     }
 
     @Test

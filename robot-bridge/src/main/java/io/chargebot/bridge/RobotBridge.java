@@ -16,6 +16,7 @@ import io.chargebot.robot.v1.RobotState;
 import io.chargebot.robot.v1.StoredAck;
 import io.chargebot.robot.v1.Telemetry;
 import io.chargebot.robot.v1.TelemetryBatch;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -97,6 +98,8 @@ public final class RobotBridge implements AutoCloseable {
     /** Robots whose last queued state the bridge remembers (a robot it forgot sends its next report on its own). */
     static final int TRACKED_STATES = 100_000;
     private static final String VERSION = "0.1.0";
+    /** The bridge's gRPC user agent (recorded by the server with its sessions). */
+    public static final String USER_AGENT = "chargebot-robot-bridge/" + VERSION;
     /** MQTT v5's Receive Maximum when the broker's CONNACK does not give one. */
     static final int MQTT_DEFAULT_RECEIVE_MAXIMUM = 65_535;
     /** Retry delay after Paho refused a publish for its full window while none of the bridge's own was in flight. */
@@ -111,7 +114,7 @@ public final class RobotBridge implements AutoCloseable {
     private final RateLimitedLog commandQueueFullLog = new RateLimitedLog(Duration.ofSeconds(10));
     private final ScheduledExecutorService loop;
     private final Semaphore permits;
-    private final ManagedChannel channel;
+    private final Channel channel;
     private final boolean ownsChannel;
     private final RobotServiceGrpc.RobotServiceStub stub;
     /** The service token source, or null without credentials. */
@@ -199,7 +202,7 @@ public final class RobotBridge implements AutoCloseable {
         }
     }
 
-    private RobotBridge(BridgeConfig config, ManagedChannel channel, boolean ownsChannel, Clock clock)
+    private RobotBridge(BridgeConfig config, Channel channel, boolean ownsChannel, Clock clock)
             throws MqttException {
         this.config = config;
         this.topics = new RobotTopics(config.topicRoot());
@@ -246,6 +249,7 @@ public final class RobotBridge implements AutoCloseable {
     /** Starts a bridge with its own channel to {@code config.grpcTarget()}; connects in the background. */
     public static RobotBridge start(BridgeConfig config) {
         NettyChannelBuilder builder = NettyChannelBuilder.forTarget(config.grpcTarget())
+                .userAgent(USER_AGENT)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveWithoutCalls(true)
                 .maxInboundMessageSize(4 * 1024 * 1024);
@@ -257,6 +261,18 @@ public final class RobotBridge implements AutoCloseable {
 
     /** Starts a bridge on a given channel (tests: in-process); closing the bridge shuts the channel down if owned. */
     public static RobotBridge start(BridgeConfig config, ManagedChannel channel, boolean ownsChannel) {
+        return start(config, (Channel) channel, ownsChannel);
+    }
+
+    /**
+     * Starts a bridge on a channel its owner closes, such as a server's in-process channel in the same process (the
+     * local platform): no socket and no second HTTP/2 hop between the bridge and the server.
+     */
+    public static RobotBridge start(BridgeConfig config, Channel channel) {
+        return start(config, channel, false);
+    }
+
+    private static RobotBridge start(BridgeConfig config, Channel channel, boolean ownsChannel) {
         requireNonNull(config, "config");
         try {
             RobotBridge bridge = new RobotBridge(config, channel, ownsChannel, Clock.systemUTC());
@@ -1093,15 +1109,15 @@ public final class RobotBridge implements AutoCloseable {
             log.debug("closing the stream", e);
         }
         loop.shutdownNow();
-        if (ownsChannel) {
-            channel.shutdown();
+        if (ownsChannel && channel instanceof ManagedChannel managed) {
+            managed.shutdown();
             try {
-                if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-                    channel.shutdownNow();
+                if (!managed.awaitTermination(5, TimeUnit.SECONDS)) {
+                    managed.shutdownNow();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                channel.shutdownNow();
+                managed.shutdownNow();
             }
         }
         log.info("Bridge {} stopped: {}", config.bridgeId(), metrics);
