@@ -604,12 +604,15 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
         Instant dayEnd = date.plusDays(1).atStartOfDay(zone).toInstant();
         record Busy(UUID spot, Instant start, Instant end) {}
         List<Busy> busy = new ArrayList<>();
-        // By spot, through the per-spot exclusion constraint's index: the bookable spots are known.
         try (PreparedStatement ps = Db.prepare(connection, "SELECT spot_id, lower(period), upper(period) FROM reservations "
-                + "WHERE spot_id = ANY (?) AND status IN " + Reservations.ACTIVE + " AND period && tstzrange(?, ?)")) {
-            ps.setArray(1, connection.createArrayOf("uuid", spotIds.toArray()));
+                + "WHERE lot_id = ? AND status IN " + Reservations.ACTIVE + " AND period && tstzrange(?, ?)"
+                + (spot != null ? " AND spot_id = ?" : ""))) {
+            ps.setObject(1, lotId);
             ps.setTimestamp(2, Timestamp.from(dayStart));
             ps.setTimestamp(3, Timestamp.from(dayEnd));
+            if (spot != null) {
+                ps.setObject(4, spot.spotId());
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     busy.add(new Busy(rs.getObject(1, UUID.class), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant()));
