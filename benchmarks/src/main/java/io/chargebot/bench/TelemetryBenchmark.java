@@ -524,14 +524,16 @@ public final class TelemetryBenchmark {
     private final class DispatchRobot implements AutoCloseable {
         final String key;
         final MqttAsyncClient client;
-        /** Commands received, each with the time it arrived. */
-        final BlockingQueue<Map.Entry<String, Instant>> commands = new ArrayBlockingQueue<>(100);
+        /** A command's JSON and when it arrived. */
+        record Received(String json, Instant at) {}
+
+        final BlockingQueue<Received> commands = new ArrayBlockingQueue<>(100);
         long next = sequenceBase + 1;
 
         DispatchRobot(String key) throws MqttException {
             this.key = key;
             client = connect(key, onMessage((topic, message) ->
-                    commands.offer(Map.entry(new String(message.getPayload(), StandardCharsets.UTF_8), Instant.now()))));
+                    commands.offer(new Received(new String(message.getPayload(), StandardCharsets.UTF_8), Instant.now()))));
             client.subscribe(topics.topic(key, RobotTopics.Kind.COMMANDS), 1).waitForCompletion(30_000);
         }
 
@@ -554,14 +556,14 @@ public final class TelemetryBenchmark {
                     String command = null;
                     Instant received = null;
                     while (command == null) {
-                        Map.Entry<String, Instant> c = commands.poll(30, TimeUnit.SECONDS);
+                        Received c = commands.poll(30, TimeUnit.SECONDS);
                         if (c == null) {
                             break;
                         }
-                        Matcher type = TYPE.matcher(c.getKey());
+                        Matcher type = TYPE.matcher(c.json());
                         if (type.find() && type.group(1).equals("COMMAND_TYPE_GO_TO_SPOT")) {
-                            command = c.getKey();
-                            received = c.getValue();
+                            command = c.json();
+                            received = c.at();
                         }
                     }
                     if (command == null) {

@@ -3,13 +3,13 @@ package io.chargebot.platform;
 import io.chargebot.bridge.BridgeConfig;
 import io.chargebot.bridge.EmbeddedBroker;
 import io.chargebot.bridge.RobotBridge;
-import io.grpc.Channel;
 import io.chargebot.bridge.sim.RobotSimulator;
 import io.chargebot.gateway.GatewayConfig;
 import io.chargebot.gateway.GrpcWebGateway;
 import io.chargebot.server.ChargeBotServer;
 import io.chargebot.server.ServerOptions;
 import io.chargebot.server.db.DatabaseSettings;
+import io.grpc.Channel;
 import io.micronaut.core.annotation.Nullable;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,17 +49,13 @@ public final class LocalPlatform implements AutoCloseable {
 
     private final ChargeBotServer server;
     private final GrpcWebGateway gateway;
-    /** Whether the gateway and the bridge reach the server over its gRPC port rather than in-process. */
-    private final boolean gatewayOverNetwork;
-    private final boolean bridgeOverNetwork;
+    /** What was started, and how the gateway and the bridge reach the server. */
+    private final Options options;
     @Nullable
     private final RobotSide robots;
 
-    private LocalPlatform(ChargeBotServer server, GrpcWebGateway gateway, boolean gatewayOverNetwork,
-                          boolean bridgeOverNetwork,
-                          @Nullable RobotSide robots) {
-        this.gatewayOverNetwork = gatewayOverNetwork;
-        this.bridgeOverNetwork = bridgeOverNetwork;
+    private LocalPlatform(ChargeBotServer server, GrpcWebGateway gateway, Options options, @Nullable RobotSide robots) {
+        this.options = options;
         this.server = server;
         this.gateway = gateway;
         this.robots = robots;
@@ -208,7 +204,7 @@ public final class LocalPlatform implements AutoCloseable {
             RobotSide robots = options.robots() < 0 ? null
                     : startRobotSide(options.robots(), server.grpcPort(), options.bridgeOverNetwork() ? null
                             : server.inProcessChannel(RobotBridge.USER_AGENT), bridgeSecret, System.getenv());
-            return new LocalPlatform(server, gateway, options.gatewayOverNetwork(), options.bridgeOverNetwork(), robots);
+            return new LocalPlatform(server, gateway, options, robots);
         } catch (RuntimeException e) {
             if (gateway != null) {
                 gateway.close();
@@ -287,7 +283,7 @@ public final class LocalPlatform implements AutoCloseable {
         out.println();
         out.println("ChargeBot local platform is running");
         out.println("  gRPC (apps, SDK, partners)  " + grpc + "   (plaintext, server reflection on)");
-        out.println("  gRPC-Web + JSON gateway     " + gatewayUrl + (gatewayOverNetwork
+        out.println("  gRPC-Web + JSON gateway     " + gatewayUrl + (options.gatewayOverNetwork()
                 ? "   (to the server over " + grpc + ")" : "   (to the server in this process)"));
         out.println("  API reference (DocService)  " + gatewayUrl + "/docs");
         out.println("  PostgreSQL                  " + database.displayUrl()
@@ -297,7 +293,7 @@ public final class LocalPlatform implements AutoCloseable {
                     + (robots.broker() != null ? "   (embedded HiveMQ CE; docs/robot-protocol.md)" : ""));
             out.println("  Simulated robots            "
                     + (robots.simulator() != null ? String.join(", ", robots.simulator().robotIds()) : "none")
-                    + "   (robot bridge \"local-platform\" -> RobotService/Connect" + (bridgeOverNetwork
+                    + "   (robot bridge \"local-platform\" -> RobotService/Connect" + (options.bridgeOverNetwork()
                             ? " over " + grpc + ")" : " in this process)"));
         }
         out.println("  Push notifications          local adapter, recorded not sent: SELECT * FROM dev_outbox_messages WHERE channel = 'PUSH'");
