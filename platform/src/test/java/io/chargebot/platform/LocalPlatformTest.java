@@ -134,6 +134,8 @@ class LocalPlatformTest {
                             + "WHERE r.robot_key = 'demo-robot-01'"));
             assertThat(count(db, "SELECT count(*) FROM robots WHERE robot_key = 'demo-robot-01' AND last_seen_at IS NOT NULL "
                     + "AND battery_percent IS NOT NULL")).isEqualTo(1);
+            // Dispatchable: the demo robots are enabled, one per lot with a demo reservation.
+            assertThat(count(db, "SELECT count(*) FROM robots WHERE robot_key LIKE 'demo-robot-%' AND enabled")).isEqualTo(3);
         }
     }
 

@@ -163,8 +163,9 @@ final class DemoDriver {
             ps.setObject(2, user);
             ps.executeUpdate();
         }
+        // Enabled (the column defaults to false): the simulated robots are dispatched to these reservations.
         try (PreparedStatement robot = Db.prepare(connection, "INSERT INTO robots (robot_key, lot_id, display_name, "
-                + "serial_number, base_floor, base_x_meters, base_y_meters) VALUES (?, ?, ?, ?, 'B1', 0, 0) "
+                + "serial_number, base_floor, base_x_meters, base_y_meters, enabled) VALUES (?, ?, ?, ?, 'B1', 0, 0, true) "
                 + "ON CONFLICT (robot_key) DO NOTHING")) {
             for (int i = 0; i < lotsWithReservations.size(); i++) {
                 robot.setString(1, String.format("demo-robot-%02d", i + 1));
