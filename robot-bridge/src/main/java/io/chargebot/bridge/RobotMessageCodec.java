@@ -2,13 +2,12 @@ package io.chargebot.bridge;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.Descriptors.Descriptor;
 import io.chargebot.robot.v1.ConnectRequest;
 import io.chargebot.robot.v1.ConnectionChange;
 import io.chargebot.robot.v1.RobotCommand;
 import io.chargebot.robot.v1.RobotEvent;
 import io.chargebot.robot.v1.Telemetry;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -24,8 +23,12 @@ public final class RobotMessageCodec {
     /** Content type prefix of protobuf payloads; followed by {@code ; messageType=<full name>}. */
     public static final String PROTOBUF = "application/x-protobuf";
 
-    private static final JsonFormat.Parser PARSER = JsonFormat.parser();
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+    static {
+        for (var type : new Descriptor[] {Telemetry.getDescriptor(),
+            RobotEvent.getDescriptor(), ConnectionChange.getDescriptor(), RobotCommand.getDescriptor()}) {
+            ProtoJson.check(type);
+        }
+    }
 
     /** The result of decoding: a robot message to forward, or why it is malformed, or nothing to do. */
     public sealed interface Decoded permits Forward, Invalid, Ignore {
@@ -109,9 +112,9 @@ public final class RobotMessageCodec {
                 return "unsupported charset " + truncate(charset, 40) + " (expected: utf-8)";
             }
             try {
-                PARSER.merge(new String(payload, StandardCharsets.UTF_8), builder);
+                ProtoJson.merge(payload, builder);
                 return null;
-            } catch (InvalidProtocolBufferException | RuntimeException e) {
+            } catch (ProtoJson.SyntaxException | RuntimeException e) {
                 return "invalid JSON " + expectedName + ": " + truncate(String.valueOf(e.getMessage()), 400);
             }
         }
@@ -149,26 +152,23 @@ public final class RobotMessageCodec {
 
     /** The JSON payload of a command (content type application/json). */
     public static byte[] encodeCommand(RobotCommand command) {
-        try {
-            return PRINTER.print(command).getBytes(StandardCharsets.UTF_8);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot print command " + command.getCommandId(), e);
-        }
+        return ProtoJson.print(command);
     }
 
     /** The JSON payload of any robot protocol message (for robots and the simulator). */
     public static byte[] toJson(Message message) {
-        try {
-            return PRINTER.print(message).getBytes(StandardCharsets.UTF_8);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("cannot print " + message.getDescriptorForType().getFullName(), e);
-        }
+        return ProtoJson.print(message);
     }
 
-    /** Parses a command payload (robots and the simulator); unknown fields are ignored. */
+    /** Parses a command payload (robots and the simulator); unknown fields and enum values are ignored. */
     public static RobotCommand decodeCommand(byte[] payload) throws InvalidProtocolBufferException {
         RobotCommand.Builder builder = RobotCommand.newBuilder();
-        JsonFormat.parser().ignoringUnknownFields().merge(new String(payload, StandardCharsets.UTF_8), builder);
+        try {
+            ProtoJson.merge(payload, builder, true);
+        } catch (ProtoJson.SyntaxException e) {
+            throw new InvalidProtocolBufferException("invalid JSON chargebot.robot.v1.RobotCommand: "
+                    + e.getMessage());
+        }
         return builder.build();
     }
 
