@@ -771,7 +771,7 @@ final class ProtoJson {
         switch (field.getType()) {
             case MESSAGE, GROUP -> {
                 if (isTimestamp(field.getMessageType())) {
-                    writeString(out, Timestamps.toString((Timestamp) value));
+                    writeTimestamp(out, (Timestamp) value);
                 } else {
                     writeObject(out, (Message) value);
                 }
@@ -794,6 +794,42 @@ final class ProtoJson {
             case DOUBLE -> writeFloating(out, (Double) value, value);
             case FLOAT -> writeFloating(out, (Float) value, value);
         }
+    }
+
+    /**
+     * A Timestamp as RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as {@code Timestamps.toString} writes it
+     * (without its per-thread SimpleDateFormat).
+     */
+    static void writeTimestamp(StringBuilder out, Timestamp timestamp) {
+        Timestamps.checkValid(timestamp);
+        LocalDateTime t = LocalDateTime.ofEpochSecond(timestamp.getSeconds(), 0, ZoneOffset.UTC);
+        out.append('"');
+        pad(out, t.getYear(), 4).append('-');
+        pad(out, t.getMonthValue(), 2).append('-');
+        pad(out, t.getDayOfMonth(), 2).append('T');
+        pad(out, t.getHour(), 2).append(':');
+        pad(out, t.getMinute(), 2).append(':');
+        pad(out, t.getSecond(), 2);
+        int nanos = timestamp.getNanos();
+        if (nanos != 0) {
+            out.append('.');
+            if (nanos % 1_000_000 == 0) {
+                pad(out, nanos / 1_000_000, 3);
+            } else if (nanos % 1_000 == 0) {
+                pad(out, nanos / 1_000, 6);
+            } else {
+                pad(out, nanos, 9);
+            }
+        }
+        out.append("Z\"");
+    }
+
+    private static StringBuilder pad(StringBuilder out, int value, int width) {
+        String digits = Integer.toString(value);
+        for (int i = digits.length(); i < width; i++) {
+            out.append('0');
+        }
+        return out.append(digits);
     }
 
     /** A double or float: its shortest decimal form ({@code boxed}'s), or the mapping's strings for NaN and infinities. */

@@ -12,6 +12,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.util.Timestamps;
 import io.chargebot.robot.v1.ConnectionChange;
 import io.chargebot.robot.v1.RobotCommand;
 import io.chargebot.robot.v1.RobotEvent;
@@ -65,6 +66,24 @@ class ProtoJsonTest {
                 "{\"robotId\":\"r\\\"1\\\\\\n\",\"sequence\":\"1795422600000001\",\"time\":\"2026-11-23T"
                         + "08:30:00.250Z\",\"state\":\"ROBOT_STATE_MOVING\",\"batteryPercent\":\"NaN\","
                         + "\"speedMetersPerSecond\":\"-Infinity\",\"chargingPowerKw\":7.5}");
+    }
+
+    @Test
+    void writesTimestampsAsTimestampsToStringDoes() {
+        Random random = new Random(7);
+        for (int i = 0; i < 10_000; i++) {
+            Timestamp t = Timestamp.newBuilder().setSeconds(random.nextLong(-62135596800L, 253402300800L))
+                    .setNanos(switch (i % 4) {
+                        case 0 -> 0;
+                        case 1 -> random.nextInt(1000) * 1_000_000;
+                        case 2 -> random.nextInt(1_000_000) * 1_000;
+                        default -> random.nextInt(1_000_000_000);
+                    }).build();
+            StringBuilder out = new StringBuilder();
+            ProtoJson.writeTimestamp(out, t);
+            assertThat(out.toString()).isEqualTo("\"" + Timestamps.toString(t) + "\"");
+            assertThat(ProtoJson.timestamp(Timestamps.toString(t))).isEqualTo(t);
+        }
     }
 
     @ParameterizedTest
