@@ -7,6 +7,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServerTransportFilter;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.chargebot.server.grpc.CallExecutors;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.core.order.OrderUtil;
@@ -47,7 +48,8 @@ final class InProcessEndpoint implements AutoCloseable {
     static InProcessEndpoint start(ApplicationContext context) {
         String name = "chargebot-" + UUID.randomUUID();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name)
-                .executor(context.getBean(ExecutorService.class, Qualifiers.byName(TaskExecutors.IO)));
+                .executor(context.getBean(ExecutorService.class, Qualifiers.byName(TaskExecutors.IO)))
+                .callExecutor(context.getBean(CallExecutors.class));
         context.getProperty("grpc.server.max-inbound-message-size", Integer.class)
                 .ifPresent(builder::maxInboundMessageSize);
         context.getProperty("grpc.server.max-inbound-metadata-size", Integer.class)

@@ -3,6 +3,7 @@ package io.chargebot.server.auth;
 import io.chargebot.common.v1.ErrorReason;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.error.ApiException;
+import io.chargebot.server.grpc.ServiceMethods;
 import io.grpc.BindableService;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -49,7 +50,7 @@ import java.util.UUID;
 @Singleton
 public final class AuthInterceptor implements ServerInterceptor, Ordered {
 
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> FORWARDED_FOR = Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER);
     private static final Metadata.Key<String> USER_AGENT = Metadata.Key.of("user-agent", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -93,7 +94,7 @@ public final class AuthInterceptor implements ServerInterceptor, Ordered {
                     policies.put(method.getFullMethodName(), Policy.ANYONE);
                     continue;
                 }
-                Method java = declaredMethod(service.getClass(), method.getBareMethodName());
+                Method java = ServiceMethods.implementation(service.getClass(), method.getBareMethodName());
                 if (java == null) {
                     policies.put(method.getFullMethodName(), Policy.SIGNED_IN);
                     continue;
@@ -230,24 +231,6 @@ public final class AuthInterceptor implements ServerInterceptor, Ordered {
         String last = hops[hops.length - 1].trim();
         if (!last.isEmpty() && last.length() <= 45 && last.matches("[0-9A-Fa-f:.]+")) {
             return last;
-        }
-        return null;
-    }
-
-    private static Method declaredMethod(Class<?> type, String rpcName) {
-        String javaName = Character.toLowerCase(rpcName.charAt(0)) + rpcName.substring(1);
-        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
-            if (c.getName().endsWith("ImplBase") || c.getName().startsWith("io.grpc.")) {
-                return null;
-            }
-            for (Method m : c.getDeclaredMethods()) {
-                // Unary and server-streaming handlers take (request, observer); client-streaming and
-                // bidirectional ones take only the response observer.
-                if (m.getName().equals(javaName) && (m.getParameterCount() == 2
-                        || (m.getParameterCount() == 1 && m.getParameterTypes()[0] == io.grpc.stub.StreamObserver.class))) {
-                    return m;
-                }
-            }
         }
         return null;
     }

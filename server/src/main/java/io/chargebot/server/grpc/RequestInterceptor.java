@@ -35,7 +35,8 @@ public final class RequestInterceptor implements ServerInterceptor, Ordered {
     public static final Context.Key<String> CORRELATION_ID = Context.key("chargebot-correlation-id");
 
     private static final Pattern VALID_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{8,64}");
-    private static final String MDC_KEY = "correlation_id";
+    /** The MDC key of the correlation id in log lines. */
+    static final String MDC_KEY = "correlation_id";
 
     private final ErrorMapper errorMapper;
 

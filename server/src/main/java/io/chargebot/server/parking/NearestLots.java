@@ -1,5 +1,6 @@
 package io.chargebot.server.parking;
 
+import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import java.util.UUID;
 
@@ -24,6 +25,13 @@ final class NearestLots {
                                       UUID afterId, int pageSize) {
         ParkingLotRepository.Page page = index.nearest(latitude, longitude, radiusMeters, afterChord, afterId, pageSize);
         return page != null ? page : repository.nearest(latitude, longitude, radiusMeters, afterChord, afterId, pageSize);
+    }
+
+    /** From the in-memory index only, without blocking; null while it is not loaded (then use {@link #nearest}). */
+    @Nullable
+    ParkingLotRepository.Page inMemory(double latitude, double longitude, int radiusMeters, double afterChord,
+                                       UUID afterId, int pageSize) {
+        return index.nearest(latitude, longitude, radiusMeters, afterChord, afterId, pageSize);
     }
 
     /**

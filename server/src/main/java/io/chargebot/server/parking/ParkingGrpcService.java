@@ -23,7 +23,9 @@ import io.chargebot.server.error.ApiException;
 import io.chargebot.server.error.Violations;
 import io.chargebot.server.geocode.GeocodedPlace;
 import io.chargebot.server.geocode.Geocoder;
+import io.chargebot.server.grpc.BlockingCalls;
 import io.chargebot.server.grpc.FieldMasks;
+import io.chargebot.server.grpc.NonBlocking;
 import io.chargebot.server.grpc.PageTokens;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.grpc.ResourceNames;
@@ -54,19 +56,32 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
     private final PageTokens pageTokens;
     private final Geocoder geocoder;
     private final ParkingLotWriter writer;
+    private final BlockingCalls blockingCalls;
 
     ParkingGrpcService(ParkingLotRepository repository, NearestLots nearestLots, PageTokens pageTokens, Geocoder geocoder,
-                       ParkingLotWriter writer) {
+                       ParkingLotWriter writer, BlockingCalls blockingCalls) {
         this.repository = repository;
         this.nearestLots = nearestLots;
         this.pageTokens = pageTokens;
         this.geocoder = geocoder;
         this.writer = writer;
+        this.blockingCalls = blockingCalls;
     }
 
+    /**
+     * From the in-memory lot index on the calling thread; a place query's first page (the geocoder) and a search
+     * while the index is not loaded (PostgreSQL) continue on the {@code io} executor.
+     */
     @Override
     @Access(anonymous = true)
+    @NonBlocking
     public void listParkingLots(ListParkingLotsRequest request, StreamObserver<ListParkingLotsResponse> observer) {
+        listParkingLots(request, observer, false);
+    }
+
+    /** The search; without {@code mayBlock}, it hands itself to {@link BlockingCalls} at the first blocking step. */
+    private void listParkingLots(ListParkingLotsRequest request, StreamObserver<ListParkingLotsResponse> observer,
+                                 boolean mayBlock) {
         Violations violations = new Violations();
         double latitude = 0;
         double longitude = 0;
@@ -118,6 +133,10 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
             afterChord = position.getDouble();
             afterId = new UUID(position.getLong(), position.getLong());
         } else if (byPlace) {
+            if (!mayBlock) {
+                blockingCalls.run(observer, () -> listParkingLots(request, observer, true));
+                return;
+            }
             GeocodedPlace place = geocoder.geocode(placeQuery).orElseThrow(() -> new ApiException(Status.Code.NOT_FOUND,
                     ErrorReason.RESOURCE_NOT_FOUND, "place_query: no place matches \"" + placeQuery
                     + "\"; try a station, landmark or street address, or search by location",
@@ -126,7 +145,13 @@ final class ParkingGrpcService extends ParkingServiceGrpc.ParkingServiceImplBase
             longitude = place.longitude();
         }
 
-        ParkingLotRepository.Page page = nearestLots.nearest(latitude, longitude, radius, afterChord, afterId, pageSize);
+        ParkingLotRepository.Page page = mayBlock
+                ? nearestLots.nearest(latitude, longitude, radius, afterChord, afterId, pageSize)
+                : nearestLots.inMemory(latitude, longitude, radius, afterChord, afterId, pageSize);
+        if (page == null) {
+            blockingCalls.run(observer, () -> listParkingLots(request, observer, true));
+            return;
+        }
         List<ParkingLotRepository.Lot> lots = page.lots();
         ListParkingLotsResponse.Builder response = ListParkingLotsResponse.newBuilder()
                 .setOrigin(LatLng.newBuilder().setLatitude(latitude).setLongitude(longitude));

@@ -5,6 +5,7 @@ import static io.chargebot.server.parking.ParkingServiceTest.haversine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.rpc.BadRequest;
 import com.google.type.LatLng;
 import io.chargebot.parking.v1.ListParkingLotsRequest;
@@ -30,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,6 +49,8 @@ class ParkingPlaceSearchTest {
     private static FakeProvider naver;
     private static final AtomicInteger naverCalls = new AtomicInteger();
     private static volatile int naverStatus = 200;
+    private static final CountDownLatch slowEntered = new CountDownLatch(1);
+    private static final CountDownLatch slowRelease = new CountDownLatch(1);
     private static ChargeBotServer server;
     private static ManagedChannel channel;
     private static ParkingServiceGrpc.ParkingServiceBlockingStub stub;
@@ -62,6 +67,16 @@ class ParkingPlaceSearchTest {
                 if (pair.startsWith("query=")) {
                     query = URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
                 }
+            }
+            if (query.equals("느린역")) {
+                // A provider that hangs until the test lets it answer (with 강남역's place).
+                slowEntered.countDown();
+                try {
+                    slowRelease.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                query = "강남역";
             }
             if (naverStatus != 200) {
                 FakeProvider.json(exchange, naverStatus, "{\"errorMessage\":\"System error\",\"errorCode\":\"SE99\"}");
@@ -190,6 +205,28 @@ class ParkingPlaceSearchTest {
         assertThat(errorInfo(e).getReason()).isEqualTo("RESOURCE_NOT_FOUND");
         assertThat(errorInfo(e).getMetadataMap()).containsEntry("place_query", "존재하지않는장소");
         assertThat(e.getStatus().getDescription()).contains("place_query").contains("존재하지않는장소");
+    }
+
+    @Test
+    void aHangingGeocoderHoldsUpNoOtherSearchOnTheSameConnection() throws Exception {
+        // ListParkingLots runs on the transport's thread (@NonBlocking) until it needs the geocoder; if that call
+        // stayed on the connection's event loop, the location search below could not even be read.
+        ListenableFuture<ListParkingLotsResponse> slow = ParkingServiceGrpc.newFutureStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .listParkingLots(ListParkingLotsRequest.newBuilder().setPlaceQuery("느린역").setRadiusMeters(3_000).build());
+        try {
+            assertThat(slowEntered.await(20, TimeUnit.SECONDS)).as("the geocoder was asked").isTrue();
+            ListParkingLotsResponse meanwhile = stub.withDeadlineAfter(20, TimeUnit.SECONDS).listParkingLots(
+                    ListParkingLotsRequest.newBuilder().setLocation(latLng(GANGNAM_LAT, GANGNAM_LNG))
+                            .setRadiusMeters(3_000).build());
+            assertThat(meanwhile.getParkingLotsList()).isNotEmpty();
+            assertThat(slow.isDone()).as("still waiting for the geocoder").isFalse();
+        } finally {
+            slowRelease.countDown();
+        }
+        ListParkingLotsResponse geocoded = slow.get(30, TimeUnit.SECONDS);
+        assertThat(geocoded.getOrigin()).isEqualTo(latLng(GANGNAM_LAT, GANGNAM_LNG));
+        assertThat(geocoded.getParkingLotsList()).isNotEmpty();
     }
 
     @Test
