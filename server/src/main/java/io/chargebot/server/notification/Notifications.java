@@ -164,11 +164,14 @@ public final class Notifications {
                 + "left(notification_render(CASE WHEN u.language = 'en' THEN " + literal(en.body()) + " ELSE "
                 + literal(ko.body()) + " END, " + args + "), 1000), "
                 + "jsonb_build_object('type', " + literal(stored) + ", 'resource', e.resource) || e.data, e.tokens, "
-                + "CASE WHEN " + turnedOff + " OR " + noDevice + " THEN 'SKIPPED' ELSE 'PENDING' END, "
-                + "CASE WHEN " + turnedOff + " THEN 'TURNED_OFF' WHEN " + noDevice + " THEN 'NO_DEVICE' END, "
+                + "CASE WHEN f.turned_off OR f.no_device THEN 'SKIPPED' ELSE 'PENDING' END, "
+                + "CASE WHEN f.turned_off THEN 'TURNED_OFF' WHEN f.no_device THEN 'NO_DEVICE' END, "
                 + "t.at, t.at + make_interval(secs => " + settings.maxAge.toSeconds() + ") "
                 + "FROM (SELECT CAST(? AS timestamptz) AS at) t CROSS JOIN (" + event + ") e "
-                + "JOIN users u ON u.id = e.user_id WHERE u.deleted_at IS NULL "
+                + "JOIN users u ON u.id = e.user_id "
+                // Each check once per row (OFFSET 0 keeps the planner from inlining them into both CASEs).
+                + "CROSS JOIN LATERAL (SELECT " + turnedOff + " AS turned_off, " + noDevice + " AS no_device OFFSET 0) f "
+                + "WHERE u.deleted_at IS NULL "
                 + "ON CONFLICT (idempotency_key) DO NOTHING";
     }
 

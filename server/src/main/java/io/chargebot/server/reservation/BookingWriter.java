@@ -137,9 +137,10 @@ final class BookingWriter {
                 + "end_us, request_id, now_us)), "
                 + "car AS (SELECT c.id, c.user_id, c.plate_normalized FROM cars c "
                 + "WHERE c.id = ANY ((SELECT array_agg(car_id) FROM input)::uuid[]) AND c.deleted_at IS NULL FOR KEY SHARE), "
-                + "spot AS (SELECT s.id, s.lot_id FROM spots s JOIN parking_lots l ON l.id = s.lot_id "
-                + "WHERE s.id = ANY ((SELECT array_agg(spot_id) FROM input)::uuid[]) AND s.deleted_at IS NULL AND s.enabled AND l.open "
-                + "FOR KEY SHARE OF s), "
+                // The lot's open flag by its key, row by row: a join was planned as a scan of every lot.
+                + "spot AS (SELECT s.id, s.lot_id FROM spots s "
+                + "WHERE s.id = ANY ((SELECT array_agg(spot_id) FROM input)::uuid[]) AND s.deleted_at IS NULL AND s.enabled "
+                + "AND (SELECT l.open FROM parking_lots l WHERE l.id = s.lot_id) FOR KEY SHARE), "
                 + "inserted_reservations AS (INSERT INTO reservations (user_id, car_id, spot_id, lot_id, plate_normalized, "
                 + "period, request_id, created_at, updated_at) "
                 + "SELECT i.user_id, i.car_id, i.spot_id, i.lot_id, car.plate_normalized, "
@@ -150,19 +151,22 @@ final class BookingWriter {
                 + "ON CONFLICT DO NOTHING "
                 + "RETURNING " + Notifications.RESERVATION_COLUMNS + ", car_id, request_id, plate_normalized), "
                 + "notified AS (" + notifications.insertForReservations(NotificationType.NOTIFICATION_TYPE_RESERVATION_CREATED,
-                        "inserted_reservations") + ") "
+                        "inserted_reservations") + "), "
+                // The bookings not written, found first (MATERIALIZED), so the overlap search below runs for them
+                // only: inlined, the plan searched both exclusion indexes for every booking and filtered after.
+                + "missed AS MATERIALIZED (SELECT i.ord, i.spot_id, i.car_id, i.period FROM input i "
+                + "WHERE NOT EXISTS (SELECT 1 FROM inserted_reservations w WHERE w.user_id = i.user_id AND w.car_id = i.car_id "
+                + "AND w.spot_id = i.spot_id AND w.period = i.period AND w.request_id IS NOT DISTINCT FROM i.request_id)) "
                 // The written rows (ord 0), then for each booking not written (ord = its index + 1) the active
                 // reservations this statement's snapshot shows overlapping it: the rows it conflicts with,
                 // unless they were committed after the statement began (those the caller reads itself).
                 + "SELECT 0 AS ord, id, user_id, car_id, spot_id, lower(period), upper(period), request_id, plate_normalized "
                 + "FROM inserted_reservations "
                 + "UNION ALL SELECT i.ord + 1, o.id, o.user_id, o.car_id, o.spot_id, lower(o.period), upper(o.period), "
-                + "o.request_id, NULL FROM input i CROSS JOIN LATERAL (SELECT r.id, r.user_id, r.car_id, r.spot_id, r.period, "
+                + "o.request_id, NULL FROM missed i CROSS JOIN LATERAL (SELECT r.id, r.user_id, r.car_id, r.spot_id, r.period, "
                 + "r.request_id FROM reservations r WHERE r.status IN " + Reservations.ACTIVE + " AND r.period && i.period "
                 + "AND (r.spot_id = i.spot_id OR r.car_id = i.car_id) ORDER BY lower(r.period), r.id LIMIT "
-                + Reservations.LISTED_CONFLICTS + ") o "
-                + "WHERE NOT EXISTS (SELECT 1 FROM inserted_reservations w WHERE w.user_id = i.user_id AND w.car_id = i.car_id "
-                + "AND w.spot_id = i.spot_id AND w.period = i.period AND w.request_id IS NOT DISTINCT FROM i.request_id)";
+                + Reservations.LISTED_CONFLICTS + ") o";
     }
 
     private final Db db;
