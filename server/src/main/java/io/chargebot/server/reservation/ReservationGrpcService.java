@@ -47,6 +47,8 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -619,6 +621,11 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
                 }
             }
         }
+        // The bookable slots of the day, then per spot which of them its reservations cover: one pass over the
+        // reservations (a spot's list was scanned for every slot and spot before: slots × spots × reservations).
+        List<Instant> starts = new ArrayList<>();
+        List<Instant> ends = new ArrayList<>();
+        List<Integer> minutes = new ArrayList<>();
         for (int minute = hours.openMinute(); minute + BookingWindow.SLOT_MINUTES <= hours.closeMinute();
              minute += BookingWindow.SLOT_MINUTES) {
             LocalDateTime localStart = date.atStartOfDay().plusMinutes(minute);
@@ -632,19 +639,32 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             if (start.isBefore(now)) {
                 continue;
             }
-            AvailabilitySlot.Builder slot = AvailabilitySlot.newBuilder()
-                    .setStartTime(ProtoTime.timestamp(start)).setEndTime(ProtoTime.timestamp(end))
-                    .setLocalStartTime(timeOfDay(minute)).setLocalEndTime(timeOfDay(minute + BookingWindow.SLOT_MINUTES));
-            for (UUID candidate : spotIds) {
-                boolean taken = false;
-                for (Busy b : busy) {
-                    if (b.spot().equals(candidate) && b.start().isBefore(end) && b.end().isAfter(start)) {
-                        taken = true;
-                        break;
-                    }
+            starts.add(start);
+            ends.add(end);
+            minutes.add(minute);
+        }
+        Map<UUID, BitSet> taken = new HashMap<>();
+        for (Busy b : busy) {
+            BitSet slots = taken.computeIfAbsent(b.spot(), id -> new BitSet(starts.size()));
+            for (int i = 0; i < starts.size(); i++) {
+                if (b.start().isBefore(ends.get(i)) && b.end().isAfter(starts.get(i))) {
+                    slots.set(i);
                 }
-                if (!taken) {
-                    slot.addFreeSpots(ResourceNames.spot(lotId, candidate));
+            }
+        }
+        List<String> names = new ArrayList<>(spotIds.size());
+        for (UUID candidate : spotIds) {
+            names.add(ResourceNames.spot(lotId, candidate));
+        }
+        BitSet none = new BitSet();
+        for (int i = 0; i < starts.size(); i++) {
+            int minute = minutes.get(i);
+            AvailabilitySlot.Builder slot = AvailabilitySlot.newBuilder()
+                    .setStartTime(ProtoTime.timestamp(starts.get(i))).setEndTime(ProtoTime.timestamp(ends.get(i)))
+                    .setLocalStartTime(timeOfDay(minute)).setLocalEndTime(timeOfDay(minute + BookingWindow.SLOT_MINUTES));
+            for (int k = 0; k < spotIds.size(); k++) {
+                if (!taken.getOrDefault(spotIds.get(k), none).get(i)) {
+                    slot.addFreeSpots(names.get(k));
                 }
             }
             availability.addSlots(slot.setFreeSpotCount(slot.getFreeSpotsCount()));
