@@ -179,8 +179,7 @@ final class ProtoJson {
                 pos++;
                 return;
             }
-            long seen = 0;
-            BitSet seenMore = null;
+            BitSet seen = new BitSet(type.getFields().size());
             Map<OneofDescriptor, FieldDescriptor> oneofs = null;
             while (true) {
                 skipWhitespace();
@@ -204,20 +203,11 @@ final class ProtoJson {
                     throw error("unknown field \"" + RobotMessageCodec.truncate(name, 64) + "\" in "
                             + type.getFullName());
                 }
-                int index = field.getIndex();
-                boolean already;
-                if (index < 64) {
-                    already = (seen & (1L << index)) != 0;
-                    seen |= 1L << index;
-                } else {
-                    seenMore = seenMore == null ? new BitSet() : seenMore;
-                    already = seenMore.get(index);
-                    seenMore.set(index);
-                }
-                if (already) {
+                if (seen.get(field.getIndex())) {
                     valueAt = nameAt;
                     throw fieldError(field, "given twice");
                 }
+                seen.set(field.getIndex());
                 expect(':');
                 skipWhitespace();
                 valueAt = pos;

@@ -11,7 +11,7 @@ public final class ServiceMethods {
 
     /**
      * The method of {@code type} (or a superclass of ours) that implements {@code rpcName} ("ListParkingLots"), or
-     * null where only the generated base class has it (the RPC is not implemented).
+     * null when the service does not override the generated base class's method for it.
      */
     public static Method implementation(Class<?> type, String rpcName) {
         String javaName = Character.toLowerCase(rpcName.charAt(0)) + rpcName.substring(1);

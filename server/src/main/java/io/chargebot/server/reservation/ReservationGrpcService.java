@@ -623,9 +623,8 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
         }
         // The bookable slots of the day, then per spot which of them its reservations cover: one pass over the
         // reservations (a spot's list was scanned for every slot and spot before: slots × spots × reservations).
-        List<Instant> starts = new ArrayList<>();
-        List<Instant> ends = new ArrayList<>();
-        List<Integer> minutes = new ArrayList<>();
+        record Slot(int minute, Instant start, Instant end) {}
+        List<Slot> slots = new ArrayList<>();
         for (int minute = hours.openMinute(); minute + BookingWindow.SLOT_MINUTES <= hours.closeMinute();
              minute += BookingWindow.SLOT_MINUTES) {
             LocalDateTime localStart = date.atStartOfDay().plusMinutes(minute);
@@ -639,16 +638,14 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             if (start.isBefore(now)) {
                 continue;
             }
-            starts.add(start);
-            ends.add(end);
-            minutes.add(minute);
+            slots.add(new Slot(minute, start, end));
         }
         Map<UUID, BitSet> taken = new HashMap<>();
         for (Busy b : busy) {
-            BitSet slots = taken.computeIfAbsent(b.spot(), id -> new BitSet(starts.size()));
-            for (int i = 0; i < starts.size(); i++) {
-                if (b.start().isBefore(ends.get(i)) && b.end().isAfter(starts.get(i))) {
-                    slots.set(i);
+            BitSet covered = taken.computeIfAbsent(b.spot(), id -> new BitSet(slots.size()));
+            for (int i = 0; i < slots.size(); i++) {
+                if (b.start().isBefore(slots.get(i).end()) && b.end().isAfter(slots.get(i).start())) {
+                    covered.set(i);
                 }
             }
         }
@@ -657,10 +654,11 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
             names.add(ResourceNames.spot(lotId, candidate));
         }
         BitSet none = new BitSet();
-        for (int i = 0; i < starts.size(); i++) {
-            int minute = minutes.get(i);
+        for (int i = 0; i < slots.size(); i++) {
+            int minute = slots.get(i).minute();
             AvailabilitySlot.Builder slot = AvailabilitySlot.newBuilder()
-                    .setStartTime(ProtoTime.timestamp(starts.get(i))).setEndTime(ProtoTime.timestamp(ends.get(i)))
+                    .setStartTime(ProtoTime.timestamp(slots.get(i).start()))
+                    .setEndTime(ProtoTime.timestamp(slots.get(i).end()))
                     .setLocalStartTime(timeOfDay(minute)).setLocalEndTime(timeOfDay(minute + BookingWindow.SLOT_MINUTES));
             for (int k = 0; k < spotIds.size(); k++) {
                 if (!taken.getOrDefault(spotIds.get(k), none).get(i)) {
