@@ -6,6 +6,7 @@ import io.chargebot.user.v1.NotificationType;
 import io.chargebot.server.error.ApiException;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.Status;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.annotation.PreDestroy;
@@ -14,19 +15,18 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -201,35 +201,28 @@ final class BookingWriter {
     }
 
     /**
-     * Writes {@code booking} with whatever else is waiting and tells what happened to it. Waits at
-     * most until the current call's deadline.
+     * Queues {@code booking} to be written with whatever else is waiting. The future completes on the
+     * writer's thread, once its batch is written, with what happened to it; or with DEADLINE_EXCEEDED
+     * (CANCELLED if the client went away) when the current call ends while the booking still waits,
+     * and then no batch takes it. Code that continues a call on completion runs on the writer's
+     * thread before the next batch starts: it must not block.
      */
-    Outcome write(Booking booking) {
+    CompletableFuture<Outcome> submit(Booking booking) {
         if (closed) {
             throw ApiException.unavailable("the server is shutting down");
         }
         Pending pending = new Pending(booking);
-        queues.get(Math.floorMod(booking.spotId().hashCode(), queues.size())).add(pending);
-        Deadline deadline = Context.current().getDeadline();
-        try {
-            return deadline == null ? pending.result.get()
-                    : pending.result.get(Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS)), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
+        // A server call's context is cancelled when the call ends (also after it answered: then the booking was taken).
+        Context.current().addListener(ended -> {
             if (pending.taken.compareAndSet(false, true)) {
-                throw ApiException.deadlineExceeded();
+                Deadline deadline = ended.getDeadline();
+                // (A cancelled call has no one left to answer; the status only ends the future.)
+                pending.result.completeExceptionally(deadline != null && deadline.isExpired() ? ApiException.deadlineExceeded()
+                        : Status.CANCELLED.withDescription("the call was cancelled before its booking was written").asRuntimeException());
             }
-            // The writer took it just now: its batch is short, wait for the answer.
-            return pending.result.join();
-        } catch (InterruptedException e) {
-            pending.taken.set(true);
-            Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
+        }, Runnable::run);
+        queues.get(Math.floorMod(booking.spotId().hashCode(), queues.size())).add(pending);
+        return pending.result;
     }
 
     private void run(LinkedBlockingQueue<Pending> queue) {
@@ -391,12 +384,13 @@ final class BookingWriter {
             ps.setArray(7, connection.createArrayOf("int8", ends));
             ps.setArray(8, connection.createArrayOf("text", requestIds));
             ps.setArray(9, connection.createArrayOf("int8", nows));
-            ps.setTimestamp(10, Timestamp.from(clock.instant()));
+            // java.time rather than java.sql.Timestamp, here and below: the driver converts those through a Calendar.
+            ps.setObject(10, OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new Row(rs.getInt(1), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
-                            rs.getObject(4, UUID.class), rs.getObject(5, UUID.class), rs.getTimestamp(6).toInstant(),
-                            rs.getTimestamp(7).toInstant(), rs.getString(8), rs.getString(9)));
+                            rs.getObject(4, UUID.class), rs.getObject(5, UUID.class), rs.getObject(6, OffsetDateTime.class).toInstant(),
+                            rs.getObject(7, OffsetDateTime.class).toInstant(), rs.getString(8), rs.getString(9)));
                 }
             }
         }

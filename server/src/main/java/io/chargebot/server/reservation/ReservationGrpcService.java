@@ -24,6 +24,7 @@ import io.chargebot.server.auth.Role;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.error.ApiException;
 import io.chargebot.server.error.Violations;
+import io.chargebot.server.grpc.BlockingCalls;
 import io.chargebot.server.grpc.PageSizes;
 import io.chargebot.server.grpc.PageTokens;
 import io.chargebot.server.grpc.ProtoTime;
@@ -79,10 +80,13 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
     private final BookingWriter writer;
     private final LotFactsCache lotFacts;
     private final Notifications notifications;
+    private final BlockingCalls blockingCalls;
 
     ReservationGrpcService(Db db, Reservations reservations, PageTokens pageTokens, AuditLog audit, Clock clock,
-                           BookingWriter writer, LotFactsCache lotFacts, Notifications notifications) {
+                           BookingWriter writer, LotFactsCache lotFacts, Notifications notifications,
+                           BlockingCalls blockingCalls) {
         this.db = db;
+        this.blockingCalls = blockingCalls;
         this.writer = writer;
         this.lotFacts = lotFacts;
         this.reservations = reservations;
@@ -122,13 +126,42 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
 
         BookingWriter.Booking booking = new BookingWriter.Booking(caller, carId, spot.spotId(), spot.lotId(),
                 window.start(), window.end(), requestId.isEmpty() ? null : requestId, now);
-        BookingWriter.Outcome outcome = writer.write(booking);
-        if (outcome.retryAlone()) {
-            outcome = writer.writeAlone(booking);
+        // No thread waits for the batch: the writer's thread answers (or hands over, for what needs PostgreSQL).
+        writer.submit(booking).whenComplete((outcome, failure) -> BlockingCalls.resume(observer, () -> {
+            if (failure != null) {
+                throw failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
+            }
+            answer(booking, facts, outcome, observer);
+        }).run());
+    }
+
+    /**
+     * Answers a booking from its batch's outcome, on the booking writer's thread: a written booking
+     * and a plain conflict at once; what needs PostgreSQL (a retry of the same request, writing it
+     * alone, finding out why it was not written) on the {@code io} executor.
+     */
+    private void answer(BookingWriter.Booking booking, Reservations.SpotFacts facts, BookingWriter.Outcome outcome,
+                        StreamObserver<Reservation> observer) {
+        if (outcome.written()) {
+            reply(observer, written(outcome.id(), outcome.plate(), booking, facts));
+            return;
         }
-        Reservations.Row booked = outcome.written() ? written(outcome.id(), outcome.plate(), booking, facts)
-                : explainNotWritten(booking, facts, outcome.overlaps());
-        observer.onNext(Reservations.toProto(booked));
+        if (!outcome.retryAlone() && !outcome.overlaps().isEmpty()) {
+            Reservations.Conflicts found = Reservations.explain(outcome.overlaps(), booking.spotId(), booking.userId(),
+                    booking.requestId());
+            if (found.sameRequest() == null) {
+                throw conflict(found.conflicts(), facts.zone());
+            }
+        }
+        blockingCalls.run(observer, () -> {
+            BookingWriter.Outcome alone = outcome.retryAlone() ? writer.writeAlone(booking) : outcome;
+            reply(observer, alone.written() ? written(alone.id(), alone.plate(), booking, facts)
+                    : explainNotWritten(booking, facts, alone.overlaps()));
+        });
+    }
+
+    private static void reply(StreamObserver<Reservation> observer, Reservations.Row row) {
+        observer.onNext(Reservations.toProto(row));
         observer.onCompleted();
     }
 

@@ -12,8 +12,11 @@ import io.chargebot.server.auth.AuthTestClient;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.testing.ParkingFixtures;
 import io.chargebot.server.testing.ParkingFixtures.TestLot;
+import io.chargebot.server.testing.TestDatabases;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -26,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -139,6 +143,57 @@ class ReservationConcurrencyTest {
                 + "AND (a.spot_id = b.spot_id OR a.car_id = b.car_id) AND a.period && b.period "
                 + "WHERE a.status IN ('CONFIRMED', 'IN_PROGRESS') AND b.status IN ('CONFIRMED', 'IN_PROGRESS')")).isZero();
         assertThat(t.queryInt("SELECT count(*) FROM reservations")).isEqualTo(booked.size());
+    }
+
+    /**
+     * A booking waits in the writer's queue while the batch before it is written; when its caller's
+     * deadline passes there, the caller gets DEADLINE_EXCEEDED and no later batch writes it.
+     */
+    @Test
+    void aBookingWhoseDeadlinePassesInTheQueueIsNeverWritten() throws Exception {
+        TestLot lot = ParkingFixtures.seoulLot(t.database, 1);
+        LocalDate day = t.clock.instant().atZone(ZoneId.of("Asia/Seoul")).toLocalDate().plusDays(3);
+        Drivers.Driver driver = Drivers.signUp(t);
+        String car = driver.newCar();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Connection holder = TestDatabases.connect(t.database)) {
+            // Hold the spot's row: the batch statement reads it FOR KEY SHARE and waits.
+            holder.setAutoCommit(false);
+            try (PreparedStatement ps = holder.prepareStatement("SELECT 1 FROM spots WHERE id = ? FOR UPDATE")) {
+                ps.setObject(1, lot.spots().get(0));
+                ps.executeQuery().close();
+            }
+            Future<Reservation> first = pool.submit(() -> driver.reservations()
+                    .createReservation(booking(car, lot.spot(0), day, 600, 630).setRequestId("first").build()));
+            awaitBlockedOnALock();
+            // Same spot, so the same writer: it waits behind the blocked batch until its deadline.
+            StatusRuntimeException late = org.assertj.core.api.Assertions.catchThrowableOfType(() -> driver.reservations()
+                    .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                    .createReservation(booking(car, lot.spot(0), day, 660, 690).setRequestId("late").build()),
+                    StatusRuntimeException.class);
+            assertThat(late.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+            holder.rollback();
+            assertThat(first.get(30, TimeUnit.SECONDS).getName()).isNotEmpty();
+        } finally {
+            pool.shutdown();
+        }
+        // The queue is served in order: once a booking made after the late one is written, the late one was passed over.
+        assertThat(driver.reservations().createReservation(booking(car, lot.spot(0), day, 720, 750).setRequestId("after").build())
+                .getName()).isNotEmpty();
+        assertThat(t.queryInt("SELECT count(*) FROM reservations WHERE request_id = 'late'")).isZero();
+        assertThat(t.queryInt("SELECT count(*) FROM reservations WHERE request_id IN ('first', 'after')")).isEqualTo(2);
+    }
+
+    /** Waits until a booking batch waits for a row lock. */
+    private static void awaitBlockedOnALock() throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            if (t.queryInt("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    + "AND wait_event_type = 'Lock' AND query LIKE 'WITH input AS%'") > 0) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no booking batch waited for the spot's lock");
     }
 
     private static Instant bookingStart(Attempt attempt) {
