@@ -9,7 +9,9 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.scheduling.TaskExecutors;
 import jakarta.annotation.PreDestroy;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,7 +27,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -171,13 +176,14 @@ final class BookingWriter {
 
     private final Db db;
     private final Clock clock;
+    private final Executor answers;
     private final String batch;
     private final int maxBatch;
     private final List<LinkedBlockingQueue<Pending>> queues = new ArrayList<>();
     private final List<Thread> writers = new ArrayList<>();
     private volatile boolean closed;
 
-    BookingWriter(Db db, Clock clock, Notifications notifications,
+    BookingWriter(Db db, Clock clock, Notifications notifications, @Named(TaskExecutors.IO) ExecutorService answers,
                   @Value("${chargebot.reservation.max-batch:64}") int maxBatch,
                   @Value("${chargebot.reservation.writers:2}") int writerCount) {
         if (maxBatch < 1 || maxBatch > 1_000) {
@@ -188,6 +194,7 @@ final class BookingWriter {
         }
         this.db = db;
         this.clock = clock;
+        this.answers = answers;
         this.batch = batchStatement(notifications);
         this.maxBatch = maxBatch;
         for (int i = 0; i < writerCount; i++) {
@@ -201,11 +208,11 @@ final class BookingWriter {
     }
 
     /**
-     * Queues {@code booking} to be written with whatever else is waiting. The future completes on the
-     * writer's thread, once its batch is written, with what happened to it; or with DEADLINE_EXCEEDED
-     * (CANCELLED if the client went away) when the current call ends while the booking still waits,
-     * and then no batch takes it. Code that continues a call on completion runs on the writer's
-     * thread before the next batch starts: it must not block.
+     * Queues {@code booking} to be written with whatever else is waiting. The future completes on an
+     * {@code io} thread, once its batch is written, with what happened to it (one task answers the
+     * whole batch, so code that continues a call on completion must not block); or with
+     * DEADLINE_EXCEEDED (CANCELLED if the client went away) when the current call ends while the
+     * booking still waits, and then no batch takes it.
      */
     CompletableFuture<Outcome> submit(Booking booking) {
         if (closed) {
@@ -258,8 +265,17 @@ final class BookingWriter {
 
     private void writeBatch(List<Pending> batch) {
         List<Outcome> outcomes = writeTogether(batch.stream().map(p -> p.booking).toList());
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).result.complete(outcomes.get(i));
+        List<Pending> written = List.copyOf(batch);
+        // One hand-over per batch: the writer starts the next batch while the io executor answers this one.
+        Runnable answer = () -> {
+            for (int i = 0; i < written.size(); i++) {
+                written.get(i).result.complete(outcomes.get(i));
+            }
+        };
+        try {
+            answers.execute(answer);
+        } catch (RejectedExecutionException e) {
+            answer.run(); // shutting down
         }
     }
 

@@ -126,7 +126,7 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
 
         BookingWriter.Booking booking = new BookingWriter.Booking(caller, carId, spot.spotId(), spot.lotId(),
                 window.start(), window.end(), requestId.isEmpty() ? null : requestId, now);
-        // No thread waits for the batch: the writer's thread answers (or hands over, for what needs PostgreSQL).
+        // No thread waits for the batch: the batch's outcomes are answered together on the io executor.
         writer.submit(booking).whenComplete((outcome, failure) -> BlockingCalls.resume(observer, () -> {
             if (failure != null) {
                 throw failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
@@ -136,9 +136,9 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
     }
 
     /**
-     * Answers a booking from its batch's outcome, on the booking writer's thread: a written booking
-     * and a plain conflict at once; what needs PostgreSQL (a retry of the same request, writing it
-     * alone, finding out why it was not written) on the {@code io} executor.
+     * Answers a booking from its batch's outcome, in the task that answers the whole batch: a written
+     * booking and a plain conflict at once; what needs PostgreSQL (a retry of the same request, writing
+     * it alone, finding out why it was not written) in a task of its own on the {@code io} executor.
      */
     private void answer(BookingWriter.Booking booking, Reservations.SpotFacts facts, BookingWriter.Outcome outcome,
                         StreamObserver<Reservation> observer) {
