@@ -56,6 +56,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * ReservationService (seeds 000 and 003). Overlap is impossible because PostgreSQL's exclusion
@@ -126,13 +128,20 @@ final class ReservationGrpcService extends ReservationServiceGrpc.ReservationSer
 
         BookingWriter.Booking booking = new BookingWriter.Booking(caller, carId, spot.spotId(), spot.lotId(),
                 window.start(), window.end(), requestId.isEmpty() ? null : requestId, now);
-        // No thread waits for the batch: the batch's outcomes are answered together on the io executor.
-        writer.submit(booking).whenComplete((outcome, failure) -> BlockingCalls.resume(observer, () -> {
-            if (failure != null) {
-                throw failure instanceof RuntimeException runtime ? runtime : new IllegalStateException(failure);
-            }
-            answer(booking, facts, outcome, observer);
-        }).run());
+        // No thread waits for the batch: the batch's outcomes are answered together on the io executor, each
+        // in its call's context (bound here, on the call's thread).
+        CompletableFuture<BookingWriter.Outcome> batch = writer.submit(booking);
+        Runnable answer = BlockingCalls.resume(observer, () -> answer(booking, facts, outcome(batch), observer));
+        batch.whenComplete((outcome, failure) -> answer.run());
+    }
+
+    /** The outcome of a completed booking future, or its failure thrown as it was. */
+    private static BookingWriter.Outcome outcome(CompletableFuture<BookingWriter.Outcome> batch) {
+        try {
+            return batch.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
     }
 
     /**
