@@ -1,5 +1,7 @@
 package io.chargebot.server.audit;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chargebot.server.auth.Principal;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.grpc.RequestInterceptor;
@@ -20,6 +22,7 @@ public final class AuditLog {
 
     private static final String INSERT = "INSERT INTO audit_log (actor, actor_role, action, resource_name, reason, "
             + "details, correlation_id) VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Records {@code action} on {@code resourceName} by the current caller (or {@code actor} when given). */
     public void record(Connection connection, @Nullable String actor, @Nullable String actorRole, String action,
@@ -41,36 +44,10 @@ public final class AuditLog {
     }
 
     private static String toJson(Map<String, String> details) {
-        StringBuilder json = new StringBuilder("{");
-        boolean first = true;
-        for (Map.Entry<String, String> e : details.entrySet()) {
-            if (!first) {
-                json.append(',');
-            }
-            first = false;
-            json.append(quote(e.getKey())).append(':').append(quote(e.getValue()));
+        try {
+            return JSON.writeValueAsString(details);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("details: not serialisable", e);
         }
-        return json.append('}').toString();
-    }
-
-    private static String quote(String s) {
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
     }
 }

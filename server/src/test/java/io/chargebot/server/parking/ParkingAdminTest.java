@@ -422,6 +422,22 @@ class ParkingAdminTest {
                 Status.Code.NOT_FOUND, "RESOURCE_NOT_FOUND");
     }
 
+    @Test
+    void aLotsCreationIsAuditedWithItsNameStoredExactly() throws SQLException {
+        String name = "서울 \"중앙\" 주차장 \\ B1";
+        ParkingLot created = create(lot(name, 37.55, 126.97));
+        try (Connection c = TestDatabases.connect(t.database); PreparedStatement ps = c.prepareStatement(
+                "SELECT details->>'display_name', details->>'open' FROM audit_log "
+                + "WHERE action = 'parking_lot.create' AND resource_name = ?")) {
+            ps.setString(1, created.getName());
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo(name);
+                assertThat(rs.getString(2)).isEqualTo("true");
+            }
+        }
+    }
+
     // --- helpers -----------------------------------------------------------------------------
 
     private static ParkingLot.Builder lot(String name, double lat, double lng) {
