@@ -4,6 +4,7 @@ import io.chargebot.robot.v1.RobotCommand;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
@@ -38,7 +39,25 @@ public final class TestRobot implements AutoCloseable {
         if (contentType != null) {
             properties.setContentType(contentType);
         }
-        client.publish(topic, new MqttMessage(payload, 1, false, properties));
+        MqttMessage message = new MqttMessage(payload, 1, false, properties);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.publish(topic, message);
+                return;
+            } catch (MqttException e) {
+                // Paho completes a QoS 1 publish's token before it frees its in-flight slot, so a publish right
+                // after the previous one's PUBACK can still find the window full ("Too many publishes in progress").
+                if (e.getReasonCode() != MqttClientException.REASON_CODE_MAX_INFLIGHT || attempt == 100) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     static RobotCommand decode(MqttMessage message) throws Exception {
