@@ -105,7 +105,9 @@ class RobotCommandExpiryTest {
             bridge.hello();
             long seq = RobotTestBed.online(bridge, robot.getRobotId(), 1, bed.now());
             bridge.command(c -> c.getReservation().equals(name));
-            bed.t.clock.advance(Duration.ofMinutes(2));
+            // Past the window's end (1 min) but short of the command's time to live (2 min): at 2 min the
+            // expiry sweep may release the reservation first, and the failure would then be a stale event.
+            bed.t.clock.advance(Duration.ofSeconds(90));
             bridge.send(ConnectRequest.newBuilder().setEvent(RobotEvent.newBuilder().setRobotId(robot.getRobotId())
                     .setSequence(seq).setTime(bed.now()).setType(RobotEventType.ROBOT_EVENT_TYPE_FAILED).setReservation(name)
                     .setErrorCode("E_NO_CAR").setMessage("no car at the spot")).build());
