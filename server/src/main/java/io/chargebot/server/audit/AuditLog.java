@@ -1,7 +1,5 @@
 package io.chargebot.server.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chargebot.server.auth.Principal;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.grpc.RequestInterceptor;
@@ -22,7 +20,6 @@ public final class AuditLog {
 
     private static final String INSERT = "INSERT INTO audit_log (actor, actor_role, action, resource_name, reason, "
             + "details, correlation_id) VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Records {@code action} on {@code resourceName} by the current caller (or {@code actor} when given). */
     public void record(Connection connection, @Nullable String actor, @Nullable String actorRole, String action,
@@ -37,17 +34,9 @@ public final class AuditLog {
             ps.setString(3, action);
             ps.setString(4, resourceName);
             ps.setString(5, reason);
-            ps.setString(6, toJson(details));
+            ps.setString(6, Db.jsonObject(details));
             ps.setString(7, RequestInterceptor.CORRELATION_ID.get());
             ps.executeUpdate();
-        }
-    }
-
-    private static String toJson(Map<String, String> details) {
-        try {
-            return JSON.writeValueAsString(details);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("details: not serialisable", e);
         }
     }
 }

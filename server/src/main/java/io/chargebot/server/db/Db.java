@@ -1,5 +1,7 @@
 package io.chargebot.server.db;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chargebot.server.grpc.Deadlines;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
@@ -9,6 +11,8 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +32,7 @@ public final class Db {
     }
 
     private static final int MAX_ATTEMPTS = 5;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger logger = LoggerFactory.getLogger(Db.class);
     /** The units of work running on this thread (innermost last), each with its after-commit actions. */
     private static final ThreadLocal<ArrayDeque<Unit>> UNITS = ThreadLocal.withInitial(ArrayDeque::new);
@@ -173,6 +178,18 @@ public final class Db {
      */
     public static PreparedStatement prepare(Connection connection, String sql) throws SQLException {
         return connection.prepareStatement(sql);
+    }
+
+    /**
+     * {@code fields} as the text of a JSON object, keys in order, for a {@code ?::jsonb} parameter (or
+     * wherever a flat string map is shown as JSON): every string quoted and escaped by Jackson.
+     */
+    public static String jsonObject(Map<String, String> fields) {
+        try {
+            return JSON.writeValueAsString(new TreeMap<>(fields));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not serialisable as JSON: " + fields.keySet(), e);
+        }
     }
 
     static boolean isRetryable(SQLException e) {

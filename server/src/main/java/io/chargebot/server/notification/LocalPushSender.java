@@ -2,13 +2,10 @@ package io.chargebot.server.notification;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chargebot.server.db.Db;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +18,6 @@ import org.slf4j.LoggerFactory;
 final class LocalPushSender implements PushSender {
 
     private static final Logger logger = LoggerFactory.getLogger(LocalPushSender.class);
-    private static final ObjectMapper json = new ObjectMapper();
 
     private final Db db;
 
@@ -37,7 +33,7 @@ final class LocalPushSender implements PushSender {
                 for (Message message : messages) {
                     insert.setString(1, PushSender.mask(message.token()));
                     insert.setString(2, message.title());
-                    insert.setString(3, message.body() + "\n" + data(message));
+                    insert.setString(3, message.body() + "\n" + Db.jsonObject(message.data()));
                     insert.addBatch();
                 }
                 insert.executeBatch();
@@ -47,18 +43,10 @@ final class LocalPushSender implements PushSender {
         List<Result> results = new ArrayList<>(messages.size());
         for (Message message : messages) {
             logger.info("DEV-PUSH to={} title=\"{}\" body=\"{}\" data={}", PushSender.mask(message.token()), message.title(),
-                    message.body(), data(message));
+                    message.body(), Db.jsonObject(message.data()));
             results.add(Result.delivered("local/" + message.notificationId()));
         }
         return results;
-    }
-
-    private static String data(Message message) {
-        try {
-            return json.writeValueAsString(new TreeMap<>(message.data()));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override

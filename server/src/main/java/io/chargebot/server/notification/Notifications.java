@@ -2,8 +2,6 @@ package io.chargebot.server.notification;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chargebot.server.db.Db;
 import io.chargebot.user.v1.NotificationType;
 import io.micronaut.core.annotation.Nullable;
@@ -28,8 +26,6 @@ import java.util.UUID;
  */
 @Singleton
 public final class Notifications {
-
-    private static final ObjectMapper json = new ObjectMapper();
 
     /** Columns a reservation source must provide under the alias {@code r}: the reservations table or a CTE over it. */
     public static final String RESERVATION_COLUMNS = "id, user_id, lot_id, spot_id, period";
@@ -101,7 +97,7 @@ public final class Notifications {
             if (discriminator != null) {
                 ps.setString(i++, discriminator);
             }
-            ps.setString(i++, toJson(args));
+            ps.setString(i++, Db.jsonObject(args));
             ps.setObject(i, reservationId);
             return ps.executeUpdate() > 0;
         }
@@ -183,13 +179,5 @@ public final class Notifications {
     /** A SQL string literal of a catalogue constant. */
     private static String literal(String text) {
         return "'" + text.replace("'", "''") + "'";
-    }
-
-    private static String toJson(Map<String, String> args) {
-        try {
-            return json.writeValueAsString(args);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("args: not serialisable", e);
-        }
     }
 }
