@@ -1,5 +1,6 @@
 package io.chargebot.server.auth;
 
+import io.chargebot.server.DaemonThreads;
 import io.chargebot.common.v1.ErrorReason;
 import io.chargebot.server.db.Db;
 import io.chargebot.server.error.ApiException;
@@ -66,11 +67,7 @@ public final class Verifications {
     private final EmailSender email;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
-    private final ExecutorService quietSender = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "chargebot-quiet-sender");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService quietSender = Executors.newSingleThreadExecutor(DaemonThreads.named("chargebot-quiet-sender"));
     private final int codeLength;
     private final Duration codeLifetime;
     private final int maxAttempts;

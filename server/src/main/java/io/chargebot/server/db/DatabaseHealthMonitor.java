@@ -1,5 +1,6 @@
 package io.chargebot.server.db;
 
+import io.chargebot.server.DaemonThreads;
 import io.grpc.BindableService;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -34,11 +35,7 @@ public final class DatabaseHealthMonitor {
     private final HealthStatusManager health;
     private final List<String> serviceNames = new ArrayList<>();
     private final Duration interval;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "chargebot-db-health");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chargebot-db-health"));
     private volatile Boolean lastServing;
     private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
 

@@ -1,5 +1,6 @@
 package io.chargebot.server.db;
 
+import io.chargebot.server.DaemonThreads;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;
@@ -66,11 +67,7 @@ public final class PlannerStatistics {
     private final Db db;
     private final Upkeep upkeep;
     private final Duration interval;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "chargebot-planner-statistics");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chargebot-planner-statistics"));
     private volatile boolean active;
 
     PlannerStatistics(Db db, @Value("${chargebot.database.statistics.upkeep:auto}") String upkeep,

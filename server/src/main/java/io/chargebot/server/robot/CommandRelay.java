@@ -1,5 +1,6 @@
 package io.chargebot.server.robot;
 
+import io.chargebot.server.DaemonThreads;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.chargebot.robot.v1.CommandType;
 import io.chargebot.robot.v1.RobotCommand;
@@ -56,11 +57,7 @@ final class CommandRelay {
     private final List<Sink> sinks = new CopyOnWriteArrayList<>();
     private final AtomicInteger nextSink = new AtomicInteger();
     private final AtomicBoolean pollScheduled = new AtomicBoolean();
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "chargebot-robot-commands");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(DaemonThreads.named("chargebot-robot-commands"));
 
     CommandRelay(Db db, Clock clock, RobotSettings settings) {
         this.db = db;

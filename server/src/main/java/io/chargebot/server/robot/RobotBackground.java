@@ -1,5 +1,6 @@
 package io.chargebot.server.robot;
 
+import io.chargebot.server.DaemonThreads;
 import io.chargebot.server.db.Db;
 import io.micronaut.context.event.ShutdownEvent;
 import io.micronaut.context.event.StartupEvent;
@@ -43,16 +44,8 @@ final class RobotBackground {
     private final CommandRelay relay;
     private final RobotStateHub hub;
     private final RobotNotifications notifications;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "chargebot-robot-sweep");
-        thread.setDaemon(true);
-        return thread;
-    });
-    private final ExecutorService dispatchExecutor = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "chargebot-robot-dispatch");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chargebot-robot-sweep"));
+    private final ExecutorService dispatchExecutor = Executors.newSingleThreadExecutor(DaemonThreads.named("chargebot-robot-dispatch"));
     private Instant lastSweep;
 
     RobotBackground(Db db, Clock clock, RobotSettings settings, Dispatcher dispatcher, CommandRelay relay, RobotStateHub hub,

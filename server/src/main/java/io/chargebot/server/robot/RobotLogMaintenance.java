@@ -1,5 +1,6 @@
 package io.chargebot.server.robot;
 
+import io.chargebot.server.DaemonThreads;
 import io.chargebot.server.db.Db;
 import io.micronaut.context.event.ShutdownEvent;
 import io.micronaut.context.event.StartupEvent;
@@ -57,11 +58,7 @@ final class RobotLogMaintenance {
     private final Db db;
     private final Clock clock;
     private final RobotSettings settings;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "chargebot-robot-log-maintenance");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("chargebot-robot-log-maintenance"));
 
     RobotLogMaintenance(Db db, Clock clock, RobotSettings settings) {
         this.db = db;

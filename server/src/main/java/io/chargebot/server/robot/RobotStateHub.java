@@ -1,5 +1,6 @@
 package io.chargebot.server.robot;
 
+import io.chargebot.server.DaemonThreads;
 import io.chargebot.common.v1.ErrorReason;
 import io.chargebot.robot.v1.Robot;
 import io.chargebot.robot.v1.WatchRobotStatesResponse;
@@ -55,11 +56,7 @@ final class RobotStateHub {
     /** Robots to announce to the other replicas by the next NOTIFY (sent on the executor, coalesced). */
     private final Set<UUID> toAnnounce = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean announceScheduled = new AtomicBoolean();
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "chargebot-robot-watch");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(DaemonThreads.named("chargebot-robot-watch"));
 
     RobotStateHub(Db db, Clock clock, RobotSettings settings, RobotNotifications notifications) {
         this.db = db;

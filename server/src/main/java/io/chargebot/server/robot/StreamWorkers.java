@@ -1,12 +1,12 @@
 package io.chargebot.server.robot;
 
+import io.chargebot.server.DaemonThreads;
 import io.micronaut.context.event.ShutdownEvent;
 import io.micronaut.runtime.event.annotation.EventListener;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that store the bridges' requests ({@link BridgeStream}): requests of different robots run at once, up to
@@ -18,12 +18,7 @@ final class StreamWorkers {
     private final ExecutorService executor;
 
     StreamWorkers(RobotSettings settings) {
-        AtomicInteger n = new AtomicInteger();
-        executor = Executors.newFixedThreadPool(settings.ingestThreads, r -> {
-            Thread thread = new Thread(r, "chargebot-robot-ingest-" + n.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        executor = Executors.newFixedThreadPool(settings.ingestThreads, DaemonThreads.numbered("chargebot-robot-ingest-"));
     }
 
     void execute(Runnable task) {
