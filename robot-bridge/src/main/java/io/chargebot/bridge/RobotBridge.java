@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -166,6 +167,16 @@ public final class RobotBridge implements AutoCloseable {
     private int publishWindow = MQTT_DEFAULT_RECEIVE_MAXIMUM;
     private ScheduledFuture<?> commandRetry;
 
+    /** Received messages decoded on Paho's callback thread, for the loop thread ({@link #takeArrivals}). */
+    private final ConcurrentLinkedQueue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
+    /** Whether a {@link #takeArrivals} task is queued on the loop and has not started taking. */
+    private final AtomicBoolean arrivalsScheduled = new AtomicBoolean();
+
+    /** A received MQTT message as the callback thread hands it to the loop. */
+    private record Arrival(String topic, byte[] payload, String contentType, RobotMessageCodec.Decoded decoded,
+            MqttRef ref) {
+    }
+
     /** A received MQTT message: which connection it came on, its packet id and QoS. */
     private record MqttRef(long generation, int id, int qos) {
     }
@@ -242,7 +253,7 @@ public final class RobotBridge implements AutoCloseable {
             mqttOptions.setPassword(config.mqttPassword().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         if (config.mqttUrl().startsWith("tcp://")) {
-            mqttOptions.setSocketFactory(new TcpNoDelaySocketFactory());
+            mqttOptions.setSocketFactory(new MqttSocketFactory());
         }
     }
 
@@ -449,8 +460,10 @@ public final class RobotBridge implements AutoCloseable {
             } catch (RuntimeException e) {
                 decoded = new RobotMessageCodec.Invalid(topics.robotIdGuess(topic), "cannot decode: " + e);
             }
-            RobotMessageCodec.Decoded d = decoded;
-            onLoop(() -> onMessage(topic, payload, contentType, d, ref));
+            arrivals.add(new Arrival(topic, payload, contentType, decoded, ref));
+            if (arrivalsScheduled.compareAndSet(false, true)) {
+                onLoop(RobotBridge.this::takeArrivals);
+            }
         }
 
         @Override
@@ -463,6 +476,17 @@ public final class RobotBridge implements AutoCloseable {
 
         @Override
         public void authPacketArrived(int reasonCode, MqttProperties properties) {
+        }
+    }
+
+    /**
+     * Loop thread: the messages decoded since the last call, in arrival order. Paho's callback thread queues each one
+     * and hands the loop a task only when none is pending, so under load one task takes many messages.
+     */
+    private void takeArrivals() {
+        arrivalsScheduled.set(false); // an arrival queued from now on is taken below or schedules another call
+        for (Arrival a = arrivals.poll(); a != null; a = arrivals.poll()) {
+            onMessage(a.topic(), a.payload(), a.contentType(), a.decoded(), a.ref());
         }
     }
 

@@ -6,7 +6,7 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.chargebot.bridge.RobotMessageCodec;
 import io.chargebot.bridge.RobotTopics;
-import io.chargebot.bridge.TcpNoDelaySocketFactory;
+import io.chargebot.bridge.MqttSocketFactory;
 import io.chargebot.robot.v1.CommandType;
 import io.chargebot.robot.v1.ConnectionChange;
 import io.chargebot.robot.v1.ConnectionState;
@@ -98,7 +98,7 @@ final class SimulatedRobot {
         connect.setAutomaticReconnect(true);
         connect.setAutomaticReconnectDelay(1, 30);
         if (options.mqttUrl().startsWith("tcp://")) {
-            connect.setSocketFactory(new TcpNoDelaySocketFactory());
+            connect.setSocketFactory(new MqttSocketFactory());
         }
         // The will: CONNECTION_BROKEN with a sequence number reserved now, retained.
         MqttMessage will = new MqttMessage(RobotMessageCodec.toJson(connection(ConnectionState
