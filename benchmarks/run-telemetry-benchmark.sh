@@ -7,7 +7,8 @@
 #      mosquitto binary on a free port, configured as docs/robot-protocol.md recommends: max_queued_messages
 #      100000, no persistence); the bridge gets a topic root and an MQTT client id of its own for this run;
 #   3. io.chargebot.bench.TelemetryBenchmark: robots seeded by SQL, the broker's raw publish -> subscribe rate,
-#      60 s of QoS 1 telemetry through broker -> bridge -> server -> PostgreSQL (stored/s, lost, duplicated,
+#      20 s of warm-up through the platform (not measured: JIT), then 60 s of QoS 1 telemetry through broker -> bridge ->
+#      server -> PostgreSQL (stored/s, lost, duplicated,
 #      latency), then >= 250 dispatches (robot free -> GO_TO_SPOT command received, p50/p99);
 #   4. the summary written to benchmarks/results/telemetry-<date>.md; server stopped, database dropped.
 #
