@@ -103,6 +103,11 @@ public final class RobotBridge implements AutoCloseable {
     public static final String USER_AGENT = "chargebot-robot-bridge/" + VERSION;
     /** MQTT v5's Receive Maximum when the broker's CONNACK does not give one. */
     static final int MQTT_DEFAULT_RECEIVE_MAXIMUM = 65_535;
+    /**
+     * How long what Paho writes may wait to go out with what follows: a stored batch is hundreds of PUBACKs, written by
+     * Paho one flush each, and the broker then reads them in a few reads instead of one each.
+     */
+    static final Duration PUBACK_GATHERING = Duration.ofMillis(1);
     /** Retry delay after Paho refused a publish for its full window while none of the bridge's own was in flight. */
     private static final long COMMAND_RETRY_MILLIS = 100;
 
@@ -253,7 +258,7 @@ public final class RobotBridge implements AutoCloseable {
             mqttOptions.setPassword(config.mqttPassword().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         if (config.mqttUrl().startsWith("tcp://")) {
-            mqttOptions.setSocketFactory(new MqttSocketFactory());
+            mqttOptions.setSocketFactory(MqttSocketFactory.gathering(PUBACK_GATHERING));
         }
     }
 

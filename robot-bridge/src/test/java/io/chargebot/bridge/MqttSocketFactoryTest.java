@@ -145,4 +145,114 @@ class MqttSocketFactoryTest {
             writer.join(5000);
         }
     }
+
+    /** An underlying stream that records each write (a system call on a socket), and can be made to fail. */
+    private static final class RecordingStream extends OutputStream {
+        final java.util.List<byte[]> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile IOException fail;
+        volatile boolean closed;
+
+        @Override
+        public void write(int b) {
+            throw new AssertionError("one-byte write reached the socket");
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (fail != null) {
+                throw fail;
+            }
+            writes.add(Arrays.copyOfRange(b, off, off + len));
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void whatIsFlushedWithinTheWindowGoesOutInOneWriteInOrder() throws IOException {
+        RecordingStream socket = new RecordingStream();
+        java.util.concurrent.atomic.AtomicInteger socketClosed = new java.util.concurrent.atomic.AtomicInteger();
+        MqttSocketFactory.GatheringOutput out = new MqttSocketFactory.GatheringOutput(socket,
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50), socketClosed::incrementAndGet);
+        for (int i = 0; i < 200; i++) { // 200 PUBACKs as Paho writes them: header, body, flush
+            out.write(new byte[] {0x40, 2});
+            out.write(new byte[] {(byte) (i >> 8), (byte) i});
+            out.flush();
+        }
+        assertThat(socket.writes).isEmpty(); // the window is still open
+        Await.until("the gathered write", () -> !socket.writes.isEmpty());
+        assertThat(socket.writes).hasSize(1);
+        byte[] written = socket.writes.get(0);
+        assertThat(written).hasSize(800);
+        for (int i = 0; i < 200; i++) {
+            assertThat(Arrays.copyOfRange(written, 4 * i, 4 * i + 4)).containsExactly(0x40, 2, (byte) (i >> 8), (byte) i);
+        }
+        out.write(new byte[] {(byte) 0xE0, 0}); // DISCONNECT, then Paho closes: written at once
+        out.close();
+        assertThat(socket.writes).hasSize(2);
+        assertThat(socket.writes.get(1)).containsExactly(0xE0, 0);
+        assertThat(socket.closed).isTrue();
+        assertThat(socketClosed).hasValue(0);
+    }
+
+    @Test
+    void moreThanTheLimitIsWrittenWithoutWaitingForTheWindow() throws IOException {
+        RecordingStream socket = new RecordingStream();
+        MqttSocketFactory.GatheringOutput out = new MqttSocketFactory.GatheringOutput(socket,
+                java.util.concurrent.TimeUnit.SECONDS.toNanos(60), () -> { });
+        byte[] chunk = bytes(0, 100);
+        int chunks = MqttSocketFactory.GATHER_LIMIT_BYTES / chunk.length + 1;
+        for (int i = 0; i < chunks; i++) {
+            out.write(chunk);
+        }
+        assertThat(socket.writes).hasSize(1);
+        assertThat(socket.writes.get(0)).hasSize(chunks * chunk.length);
+    }
+
+    @Test
+    void aFailedGatheredWriteClosesTheSocketAndFailsWhatFollows() throws IOException {
+        RecordingStream socket = new RecordingStream();
+        socket.fail = new IOException("Broken pipe");
+        java.util.concurrent.atomic.AtomicInteger socketClosed = new java.util.concurrent.atomic.AtomicInteger();
+        MqttSocketFactory.GatheringOutput out = new MqttSocketFactory.GatheringOutput(socket,
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1), socketClosed::incrementAndGet);
+        out.write(new byte[] {0x40, 2, 0, 1});
+        out.flush();
+        Await.until("the socket closed after the failed write", () -> socketClosed.get() == 1);
+        assertThatThrownBy(() -> out.write(new byte[] {0x40, 2, 0, 2})).isInstanceOf(IOException.class)
+                .hasRootCauseMessage("Broken pipe");
+        assertThatThrownBy(out::flush).isInstanceOf(IOException.class);
+        assertThat(socket.writes).isEmpty();
+    }
+
+    @Test
+    void aGatheringSocketWritesWhatIsLeftBeforeItCloses() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<byte[]> received = new java.util.concurrent.CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                try (Socket peer = server.accept()) {
+                    received.complete(peer.getInputStream().readAllBytes());
+                } catch (IOException e) {
+                    received.completeExceptionally(e);
+                }
+            });
+            reader.start();
+            Socket socket = MqttSocketFactory.gathering(java.time.Duration.ofMillis(100))
+                    .createSocket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            assertThat(socket.getTcpNoDelay()).isTrue();
+            OutputStream out = socket.getOutputStream();
+            assertThat(out).isInstanceOf(MqttSocketFactory.GatheringOutput.class).isSameAs(socket.getOutputStream());
+            out.write(new byte[] {(byte) 0xE0, 0});
+            out.flush();
+            socket.close(); // within the window: what was gathered goes first
+            assertThat(received.get(5, java.util.concurrent.TimeUnit.SECONDS)).containsExactly(0xE0, 0);
+            reader.join(5000);
+        }
+        assertThatThrownBy(() -> MqttSocketFactory.gathering(java.time.Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MqttSocketFactory.gathering(java.time.Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
