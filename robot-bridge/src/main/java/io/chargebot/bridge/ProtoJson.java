@@ -17,9 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,17 +88,62 @@ final class ProtoJson {
 
     // ------------------------------------------------------------------------------------------------ reading
 
-    /** Field lookup by JSON name and by proto name, built once per message type. */
-    private static final Map<Descriptor, Map<String, FieldDescriptor>> FIELDS = new ConcurrentHashMap<>();
+    /**
+     * Names as UTF-8 bytes with what they name, to match a name in the input where it stands (no String decoded and
+     * hashed per field of every message); a short list, so a scan comparing lengths first.
+     */
+    private static final class Names<T> {
+        private final byte[][] names;
+        private final List<T> targets;
 
-    private static Map<String, FieldDescriptor> fields(Descriptor type) {
+        Names(Map<String, T> byName) {
+            names = new byte[byName.size()][];
+            targets = new ArrayList<>(byName.size());
+            int i = 0;
+            for (Map.Entry<String, T> e : byName.entrySet()) {
+                names[i++] = e.getKey().getBytes(StandardCharsets.UTF_8);
+                targets.add(e.getValue());
+            }
+        }
+
+        /** What the bytes {@code in[from, to)} name, or null. */
+        T find(byte[] in, int from, int to) {
+            int length = to - from;
+            for (int i = 0; i < names.length; i++) {
+                if (names[i].length == length && Arrays.equals(names[i], 0, length, in, from, to)) {
+                    return targets.get(i);
+                }
+            }
+            return null;
+        }
+    }
+
+    /** A message type's fields by JSON name and by proto name, built once per type. */
+    private record Fields(Map<String, FieldDescriptor> byName, Names<FieldDescriptor> names) {
+    }
+
+    private static final Map<Descriptor, Fields> FIELDS = new ConcurrentHashMap<>();
+    /** An enum's values by name, built once per enum. */
+    private static final Map<EnumDescriptor, Names<EnumValueDescriptor>> ENUM_VALUES = new ConcurrentHashMap<>();
+
+    private static Fields fields(Descriptor type) {
         return FIELDS.computeIfAbsent(type, t -> {
             Map<String, FieldDescriptor> fields = new HashMap<>();
             for (FieldDescriptor field : t.getFields()) {
                 fields.put(field.getJsonName(), field);
                 fields.put(field.getName(), field);
             }
-            return fields;
+            return new Fields(fields, new Names<>(fields));
+        });
+    }
+
+    private static Names<EnumValueDescriptor> enumValues(EnumDescriptor type) {
+        return ENUM_VALUES.computeIfAbsent(type, t -> {
+            Map<String, EnumValueDescriptor> values = new HashMap<>();
+            for (EnumValueDescriptor value : t.getValues()) {
+                values.put(value.getName(), value);
+            }
+            return new Names<>(values);
         });
     }
 
@@ -172,7 +220,7 @@ final class ProtoJson {
                 throw error("nested deeper than " + MAX_DEPTH);
             }
             Descriptor type = builder.getDescriptorForType();
-            Map<String, FieldDescriptor> fields = fields(type);
+            Fields fields = fields(type);
             expect('{');
             skipWhitespace();
             if (peek() == '}') {
@@ -187,8 +235,15 @@ final class ProtoJson {
                     throw error("expected a field name");
                 }
                 int nameAt = pos;
-                String name = readString();
-                FieldDescriptor field = fields.get(name);
+                int end = plainStringEnd();
+                FieldDescriptor field = end < 0 ? null : fields.names().find(in, pos + 1, end);
+                String name = null;
+                if (field != null) {
+                    pos = end + 1;
+                } else {
+                    name = readString(); // escapes, or not a name of this type
+                    field = fields.byName().get(name);
+                }
                 if (field == null && ignoreUnknown) {
                     expect(':');
                     skipWhitespace();
@@ -393,8 +448,16 @@ final class ProtoJson {
         }
 
         Object readEnum(FieldDescriptor field) throws SyntaxException {
-            String text = scalarText(field);
             EnumDescriptor type = field.getEnumType();
+            int end = plainStringEnd();
+            if (end >= 0) {
+                EnumValueDescriptor known = enumValues(type).find(in, pos + 1, end);
+                if (known != null) {
+                    pos = end + 1;
+                    return known;
+                }
+            }
+            String text = scalarText(field);
             EnumValueDescriptor value = type.findValueByName(text);
             if (value == null) {
                 try {
@@ -558,6 +621,26 @@ final class ProtoJson {
         }
 
         /** A JSON string at {@code pos} (on its opening quote); ASCII without escapes takes the fast path. */
+        /**
+         * Where the JSON string at {@code pos} ends (its closing quote) if it holds no escape, so its bytes are its
+         * text; -1 otherwise (or not a string).
+         */
+        int plainStringEnd() {
+            if (pos >= in.length || in[pos] != '"') {
+                return -1;
+            }
+            for (int i = pos + 1; i < in.length; i++) {
+                byte b = in[i];
+                if (b == '"') {
+                    return i;
+                }
+                if (b == '\\' || (b >= 0 && b < 0x20)) {
+                    return -1;
+                }
+            }
+            return -1;
+        }
+
         String readString() throws SyntaxException {
             int start = ++pos;
             int i = start;

@@ -105,6 +105,8 @@ class ProtoJsonTest {
         "{\"time\":\"9999-12-31T23:59:59.999999999Z\"}",
         "{\"position\":{\"location\":{\"latitude\":37.5,\"longitude\":127},\"heading_degrees\":359.9}}",
         "{\"state\":\"ROBOT_STATE_UNSPECIFIED\"}",
+        // Names and enum values with escapes (matched after decoding, not byte by byte), and proto names.
+        "{\"\\u0073equence\":7,\"st\\u0061te\":\"ROBOT_STATE_\\u004dOVING\",\"robot_id\":\"r-1\"}",
         "\t\r\n{}\n",
     })
     void acceptsWhatTheMappingAllowsAsJsonFormatDoes(String json) throws Exception {
