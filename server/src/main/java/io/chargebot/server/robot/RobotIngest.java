@@ -22,7 +22,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -128,41 +127,51 @@ final class RobotIngest {
         return robots;
     }
 
+    /**
+     * A robot message's key inside a batch (the protobuf {@link RobotMessageKey} is built only for the acknowledgement:
+     * its hashCode walks the message's descriptor).
+     */
+    private record Key(String robotId, long sequence) {
+        RobotMessageKey proto() {
+            return key(robotId, sequence);
+        }
+    }
+
     /** Stores a telemetry batch: one transaction; acknowledges stored (new or duplicate) and rejected items. */
     Outcome telemetry(List<Telemetry> items, String bridgeId) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         List<RejectedMessage> invalid = new ArrayList<>();
         // Valid items by key, first occurrence wins (a batch may repeat a message).
-        Map<RobotMessageKey, Telemetry> valid = new LinkedHashMap<>();
+        Map<Key, Telemetry> valid = new LinkedHashMap<>();
         for (Telemetry t : items) {
-            RobotMessageKey key = key(t.getRobotId(), t.getSequence());
             String problem = RobotValidation.telemetry(t, now, MAX_FUTURE_SECONDS);
             if (problem != null) {
-                invalid.add(rejected(key, RejectReason.REJECT_REASON_INVALID_CONTENT, problem));
+                invalid.add(rejected(key(t.getRobotId(), t.getSequence()), RejectReason.REJECT_REASON_INVALID_CONTENT,
+                        problem));
             } else {
-                valid.putIfAbsent(key, t);
+                valid.putIfAbsent(new Key(t.getRobotId(), t.getSequence()), t);
             }
         }
         return db.transaction(connection -> {
             StoredAck.Builder ack = StoredAck.newBuilder().addAllRejected(invalid);
             Set<String> keys = new HashSet<>();
-            valid.keySet().forEach(k -> keys.add(k.getRobotId()));
+            valid.keySet().forEach(k -> keys.add(k.robotId()));
             Map<String, Locked> robots = keys.isEmpty() ? Map.of() : lock(connection, keys);
             List<Telemetry> known = new ArrayList<>();
-            for (Map.Entry<RobotMessageKey, Telemetry> e : valid.entrySet()) {
-                if (robots.containsKey(e.getKey().getRobotId())) {
+            for (Map.Entry<Key, Telemetry> e : valid.entrySet()) {
+                if (robots.containsKey(e.getKey().robotId())) {
                     known.add(e.getValue());
-                    ack.addStored(e.getKey());
+                    ack.addStored(e.getKey().proto());
                 } else {
-                    ack.addRejected(rejected(e.getKey(), RejectReason.REJECT_REASON_UNKNOWN_ROBOT,
-                            "no robot with robot_id " + e.getKey().getRobotId() + " is registered"));
+                    ack.addRejected(rejected(e.getKey().proto(), RejectReason.REJECT_REASON_UNKNOWN_ROBOT,
+                            "no robot with robot_id " + e.getKey().robotId() + " is registered"));
                 }
             }
-            Set<RobotMessageKey> fresh = known.isEmpty() ? Set.of() : insertTelemetry(connection, known, robots, now);
+            Set<Key> fresh = known.isEmpty() ? Set.of() : insertTelemetry(connection, known, robots, now);
             // The newest fresh report of each robot sets its current state, if newer than what was applied.
             Map<String, Telemetry> latest = new HashMap<>();
             for (Telemetry t : known) {
-                if (fresh.contains(key(t.getRobotId(), t.getSequence()))) {
+                if (fresh.contains(new Key(t.getRobotId(), t.getSequence()))) {
                     latest.merge(t.getRobotId(), t, (a, b) -> a.getSequence() >= b.getSequence() ? a : b);
                 }
             }
@@ -177,10 +186,17 @@ final class RobotIngest {
         });
     }
 
-    private static final String INSERT_TELEMETRY = "WITH input AS (SELECT * FROM unnest(?::uuid[], ?::bigint[], "
-            + "?::timestamptz[], ?::text[], ?::float8[], ?::float8[], ?::float8[], ?::text[], ?::float8[], ?::float8[], "
-            + "?::uuid[], ?::bytea[]) AS t(robot_id, sequence, recorded_at, state, battery_percent, latitude, longitude, "
-            + "floor, x_meters, y_meters, reservation_id, message)), "
+    /**
+     * The batch's reports as parallel arrays. Every array goes in pgjdbc's binary format (it writes arrays of UUIDs and
+     * timestamps as text, formatted element by element): robot and reservation ids as text, cast here; the robots'
+     * times as microseconds since the epoch.
+     */
+    private static final String INSERT_TELEMETRY = "WITH input AS (SELECT t.robot_id::uuid AS robot_id, t.sequence, "
+            + "timestamptz 'epoch' + t.recorded_us * interval '1 microsecond' AS recorded_at, t.state, t.battery_percent, "
+            + "t.latitude, t.longitude, t.floor, t.x_meters, t.y_meters, t.reservation_id::uuid AS reservation_id, t.message "
+            + "FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::float8[], ?::float8[], ?::text[], "
+            + "?::float8[], ?::float8[], ?::text[], ?::bytea[]) AS t(robot_id, sequence, recorded_us, state, battery_percent, "
+            + "latitude, longitude, floor, x_meters, y_meters, reservation_id, message)), "
             + "fresh AS (INSERT INTO robot_message_keys (robot_id, sequence, recorded_at, stored_at) "
             + "SELECT robot_id, sequence, recorded_at, ?::timestamptz FROM input ON CONFLICT DO NOTHING "
             + "RETURNING robot_id, sequence) "
@@ -191,13 +207,18 @@ final class RobotIngest {
             + "FROM input i JOIN fresh f ON f.robot_id = i.robot_id AND f.sequence = i.sequence "
             + "RETURNING robot_id, sequence";
 
+    /** Microseconds since the epoch, rounded to the nearest as pgjdbc rounds a Timestamp's nanoseconds. */
+    static long epochMicros(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000L + (instant.getNano() + 500) / 1000;
+    }
+
     /** Writes the log rows of the reports not stored before; returns their keys. */
-    private static Set<RobotMessageKey> insertTelemetry(Connection connection, List<Telemetry> items, Map<String, Locked> robots,
-                                                        Instant now) throws SQLException {
+    private static Set<Key> insertTelemetry(Connection connection, List<Telemetry> items, Map<String, Locked> robots,
+                                            Instant now) throws SQLException {
         int n = items.size();
-        UUID[] robotIds = new UUID[n];
+        String[] robotIds = new String[n];
         Long[] sequences = new Long[n];
-        Timestamp[] times = new Timestamp[n];
+        Long[] times = new Long[n];
         String[] states = new String[n];
         Double[] batteries = new Double[n];
         Double[] latitudes = new Double[n];
@@ -205,16 +226,16 @@ final class RobotIngest {
         String[] floors = new String[n];
         Double[] xs = new Double[n];
         Double[] ys = new Double[n];
-        UUID[] reservations = new UUID[n];
+        String[] reservations = new String[n];
         byte[][] messages = new byte[n][];
         Map<UUID, String> keyOf = new HashMap<>();
         for (int i = 0; i < n; i++) {
             Telemetry t = items.get(i);
             Locked robot = robots.get(t.getRobotId());
             keyOf.put(robot.id, robot.key);
-            robotIds[i] = robot.id;
+            robotIds[i] = robot.id.toString();
             sequences[i] = t.getSequence();
-            times[i] = Timestamp.from(ProtoTime.instant(t.getTime()));
+            times[i] = epochMicros(ProtoTime.instant(t.getTime()));
             states[i] = RobotStates.name(t.getState());
             batteries[i] = t.getBatteryPercent();
             Robots.Position p = Robots.Position.of(t.getPosition(), t.hasPosition());
@@ -223,15 +244,15 @@ final class RobotIngest {
             floors[i] = p.floor();
             xs[i] = p.x();
             ys[i] = p.y();
-            reservations[i] = t.getReservation().isEmpty() ? null : reservationId(t.getReservation());
+            reservations[i] = t.getReservation().isEmpty() ? null : reservationId(t.getReservation()).toString();
             messages[i] = t.toByteArray();
         }
-        Set<RobotMessageKey> fresh = new HashSet<>();
+        Set<Key> fresh = new HashSet<>();
         try (PreparedStatement ps = Db.prepare(connection, INSERT_TELEMETRY)) {
             int i = 1;
-            ps.setArray(i++, connection.createArrayOf("uuid", robotIds));
+            ps.setArray(i++, connection.createArrayOf("text", robotIds));
             ps.setArray(i++, connection.createArrayOf("int8", sequences));
-            ps.setArray(i++, connection.createArrayOf("timestamptz", times));
+            ps.setArray(i++, connection.createArrayOf("int8", times));
             ps.setArray(i++, connection.createArrayOf("text", states));
             ps.setArray(i++, connection.createArrayOf("float8", batteries));
             ps.setArray(i++, connection.createArrayOf("float8", latitudes));
@@ -239,85 +260,112 @@ final class RobotIngest {
             ps.setArray(i++, connection.createArrayOf("text", floors));
             ps.setArray(i++, connection.createArrayOf("float8", xs));
             ps.setArray(i++, connection.createArrayOf("float8", ys));
-            ps.setArray(i++, connection.createArrayOf("uuid", reservations));
+            ps.setArray(i++, connection.createArrayOf("text", reservations));
             ps.setArray(i++, connection.createArrayOf("bytea", messages));
             ps.setTimestamp(i++, Timestamp.from(now));
             ps.setTimestamp(i, Timestamp.from(now));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    fresh.add(key(keyOf.get(rs.getObject(1, UUID.class)), rs.getLong(2)));
+                    fresh.add(new Key(keyOf.get(rs.getObject(1, UUID.class)), rs.getLong(2)));
                 }
             }
         }
         return fresh;
     }
 
-    private static final String UPDATE_STATE = "UPDATE robots SET state = ?, state_changed_at = CASE WHEN state = ? "
-            + "THEN state_changed_at ELSE ? END, updated_at = CASE WHEN state = ? THEN updated_at ELSE ? END, "
-            + "battery_percent = ?, latitude = ?, longitude = ?, floor = ?, x_meters = ?, y_meters = ?, heading_degrees = ?, "
-            + "error_code = ?, error_message = ?, last_sequence = ?, last_seen_at = ?, "
-            + "sent_home = CASE WHEN state = ? THEN sent_home ELSE false END WHERE id = ?";
+    /** Each robot's newest report, one row per robot in parallel arrays (binary, as {@link #INSERT_TELEMETRY}). */
+    private static final String UPDATE_STATE = "UPDATE robots r SET state = u.state, "
+            + "state_changed_at = CASE WHEN r.state = u.state THEN r.state_changed_at ELSE ? END, "
+            + "updated_at = CASE WHEN r.state = u.state THEN r.updated_at ELSE ? END, "
+            + "battery_percent = u.battery_percent, latitude = u.latitude, longitude = u.longitude, floor = u.floor, "
+            + "x_meters = u.x_meters, y_meters = u.y_meters, heading_degrees = u.heading_degrees, "
+            + "error_code = u.error_code, error_message = u.error_message, last_sequence = u.last_sequence, last_seen_at = ?, "
+            + "sent_home = CASE WHEN r.state = u.state THEN r.sent_home ELSE false END "
+            + "FROM unnest(?::text[], ?::text[], ?::float8[], ?::float8[], ?::float8[], ?::text[], ?::float8[], ?::float8[], "
+            + "?::float8[], ?::text[], ?::text[], ?::bigint[]) AS u(id, state, battery_percent, latitude, longitude, floor, "
+            + "x_meters, y_meters, heading_degrees, error_code, error_message, last_sequence) "
+            + "WHERE r.id = u.id::uuid";
 
     /**
-     * Applies each robot's newest report. {@code idled}: the robots that became IDLE (connected, without a reservation)
-     * and so may be dispatched or sent home ({@link Homing}); {@code freed}: those of them that are enabled.
+     * Applies each robot's newest report, in one statement. {@code idled}: the robots that became IDLE (connected,
+     * without a reservation) and so may be dispatched or sent home ({@link Homing}); {@code freed}: those of them that
+     * are enabled.
      */
     private static void applyTelemetry(Connection connection, Map<String, Locked> robots, Map<String, Telemetry> latest,
                                        Instant now, Set<UUID> changed, Set<UUID> moved, Set<UUID> freed, Set<UUID> idled)
             throws SQLException {
         Timestamp at = Timestamp.from(now);
         List<UUID> seenOnly = new ArrayList<>();
-        try (PreparedStatement ps = Db.prepare(connection, UPDATE_STATE)) {
-            boolean any = false;
-            for (Locked robot : robots.values()) {
-                Telemetry t = latest.get(robot.key);
-                if (t == null || t.getSequence() <= robot.lastSequence) {
-                    seenOnly.add(robot.id);
-                    continue;
-                }
-                String state = RobotStates.afterReport(robot.state, robot.connectionUp, robot.currentReservation != null,
-                        RobotStates.name(t.getState()));
-                Robots.Position position = t.hasPosition() ? Robots.Position.of(t.getPosition(), true) : robot.position;
-                boolean error = "ERROR".equals(state);
-                String errorCode = error ? t.getErrorCode() : null;
-                String errorMessage = error ? t.getErrorMessage() : null;
-                int i = 1;
-                ps.setString(i++, state);
-                ps.setString(i++, state);
-                ps.setTimestamp(i++, at);
-                ps.setString(i++, state);
-                ps.setTimestamp(i++, at);
-                ps.setDouble(i++, t.getBatteryPercent());
-                setDouble(ps, i++, position.latitude());
-                setDouble(ps, i++, position.longitude());
-                ps.setString(i++, position.floor());
-                setDouble(ps, i++, position.x());
-                setDouble(ps, i++, position.y());
-                setDouble(ps, i++, position.heading());
-                ps.setString(i++, errorCode);
-                ps.setString(i++, errorMessage);
-                ps.setLong(i++, t.getSequence());
-                ps.setTimestamp(i++, at);
-                ps.setString(i++, state);
-                ps.setObject(i, robot.id);
-                ps.addBatch();
-                any = true;
-                if (!state.equals(robot.state) || !Objects.equals(errorCode, robot.errorCode)
-                        || !Objects.equals(errorMessage, robot.errorMessage)
-                        || robot.battery == null || Math.floor(robot.battery) != Math.floor(t.getBatteryPercent())) {
-                    changed.add(robot.id);
-                } else if (!position.equals(robot.position)) {
-                    moved.add(robot.id);
-                }
-                if (!state.equals(robot.state) && "IDLE".equals(state) && robot.connectionUp && robot.currentReservation == null) {
-                    idled.add(robot.id);
-                    if (robot.enabled) {
-                        freed.add(robot.id);
-                    }
+        int n = Math.min(latest.size(), robots.size());
+        List<String> ids = new ArrayList<>(n);
+        List<String> states = new ArrayList<>(n);
+        List<Double> batteries = new ArrayList<>(n);
+        List<Double> latitudes = new ArrayList<>(n);
+        List<Double> longitudes = new ArrayList<>(n);
+        List<String> floors = new ArrayList<>(n);
+        List<Double> xs = new ArrayList<>(n);
+        List<Double> ys = new ArrayList<>(n);
+        List<Double> headings = new ArrayList<>(n);
+        List<String> errorCodes = new ArrayList<>(n);
+        List<String> errorMessages = new ArrayList<>(n);
+        List<Long> sequences = new ArrayList<>(n);
+        for (Locked robot : robots.values()) {
+            Telemetry t = latest.get(robot.key);
+            if (t == null || t.getSequence() <= robot.lastSequence) {
+                seenOnly.add(robot.id);
+                continue;
+            }
+            String state = RobotStates.afterReport(robot.state, robot.connectionUp, robot.currentReservation != null,
+                    RobotStates.name(t.getState()));
+            Robots.Position position = t.hasPosition() ? Robots.Position.of(t.getPosition(), true) : robot.position;
+            boolean error = "ERROR".equals(state);
+            String errorCode = error ? t.getErrorCode() : null;
+            String errorMessage = error ? t.getErrorMessage() : null;
+            ids.add(robot.id.toString());
+            states.add(state);
+            batteries.add(t.getBatteryPercent());
+            latitudes.add(position.latitude());
+            longitudes.add(position.longitude());
+            floors.add(position.floor());
+            xs.add(position.x());
+            ys.add(position.y());
+            headings.add(position.heading());
+            errorCodes.add(errorCode);
+            errorMessages.add(errorMessage);
+            sequences.add(t.getSequence());
+            if (!state.equals(robot.state) || !Objects.equals(errorCode, robot.errorCode)
+                    || !Objects.equals(errorMessage, robot.errorMessage)
+                    || robot.battery == null || Math.floor(robot.battery) != Math.floor(t.getBatteryPercent())) {
+                changed.add(robot.id);
+            } else if (!position.equals(robot.position)) {
+                moved.add(robot.id);
+            }
+            if (!state.equals(robot.state) && "IDLE".equals(state) && robot.connectionUp && robot.currentReservation == null) {
+                idled.add(robot.id);
+                if (robot.enabled) {
+                    freed.add(robot.id);
                 }
             }
-            if (any) {
-                ps.executeBatch();
+        }
+        if (!ids.isEmpty()) {
+            try (PreparedStatement ps = Db.prepare(connection, UPDATE_STATE)) {
+                int i = 1;
+                ps.setTimestamp(i++, at);
+                ps.setTimestamp(i++, at);
+                ps.setTimestamp(i++, at);
+                ps.setArray(i++, connection.createArrayOf("text", ids.toArray(new String[0])));
+                ps.setArray(i++, connection.createArrayOf("text", states.toArray(new String[0])));
+                ps.setArray(i++, connection.createArrayOf("float8", batteries.toArray(new Double[0])));
+                ps.setArray(i++, connection.createArrayOf("float8", latitudes.toArray(new Double[0])));
+                ps.setArray(i++, connection.createArrayOf("float8", longitudes.toArray(new Double[0])));
+                ps.setArray(i++, connection.createArrayOf("text", floors.toArray(new String[0])));
+                ps.setArray(i++, connection.createArrayOf("float8", xs.toArray(new Double[0])));
+                ps.setArray(i++, connection.createArrayOf("float8", ys.toArray(new Double[0])));
+                ps.setArray(i++, connection.createArrayOf("float8", headings.toArray(new Double[0])));
+                ps.setArray(i++, connection.createArrayOf("text", errorCodes.toArray(new String[0])));
+                ps.setArray(i++, connection.createArrayOf("text", errorMessages.toArray(new String[0])));
+                ps.setArray(i, connection.createArrayOf("int8", sequences.toArray(new Long[0])));
+                ps.executeUpdate();
             }
         }
         touch(connection, seenOnly, at);
@@ -332,14 +380,6 @@ final class RobotIngest {
             ps.setTimestamp(1, at);
             ps.setArray(2, connection.createArrayOf("uuid", robotIds.toArray()));
             ps.executeUpdate();
-        }
-    }
-
-    private static void setDouble(PreparedStatement ps, int index, @Nullable Double value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.DOUBLE);
-        } else {
-            ps.setDouble(index, value);
         }
     }
 

@@ -183,6 +183,49 @@ class RobotConnectTest {
     }
 
     @Test
+    void theLogRowsAndTheRobotsHoldExactlyWhatTheReportsSaid() {
+        Robot moving = bed.robot(lot);
+        Robot failing = bed.robot(lot);
+        Timestamp base = bed.now();
+        // 0.4995 µs past a microsecond rounds down, 0.5 µs rounds up (as PostgreSQL's own input does).
+        Timestamp down = base.toBuilder().setNanos(123_456_499).build();
+        Timestamp up = base.toBuilder().setNanos(999_999_500).build();
+        java.util.UUID reservation = java.util.UUID.randomUUID();
+        try (RobotTestBed.Bridge bridge = bed.bridge()) {
+            bridge.hello();
+            bridge.send(connection(moving.getRobotId(), 1, ConnectionState.CONNECTION_STATE_ONLINE, base));
+            bridge.send(connection(failing.getRobotId(), 1, ConnectionState.CONNECTION_STATE_ONLINE, base));
+            StoredAck ack = bridge.send(batch(
+                    telemetry(moving.getRobotId(), 2, RobotState.ROBOT_STATE_MOVING, down).setBatteryPercent(41.25)
+                            .setReservation("reservations/" + reservation)
+                            .setPosition(RobotPosition.newBuilder().setLocation(com.google.type.LatLng.newBuilder().setLatitude(37.5665).setLongitude(126.978))
+                                    .setFloor("지하 2층").setXMeters(-1.5).setYMeters(2.25).setHeadingDegrees(270)),
+                    telemetry(failing.getRobotId(), 7, RobotState.ROBOT_STATE_ERROR, up).setBatteryPercent(3)
+                            .setErrorCode("E42").setErrorMessage("bumper \"stuck\", {left}")));
+            assertThat(ack.getRejectedList()).isEmpty();
+            assertThat(ack.getStoredList()).hasSize(2);
+        }
+        long seconds = base.getSeconds();
+        assertThat(bed.queryString("SELECT concat_ws('|', (extract(epoch FROM l.recorded_at) * 1000000)::bigint, l.state, "
+                + "l.battery_percent, l.latitude, l.longitude, l.floor, l.x_meters, l.y_meters, l.reservation_id, l.kind) "
+                + "FROM robot_logs l "
+                + "JOIN robots b ON b.id = l.robot_id WHERE b.robot_key = '" + moving.getRobotId() + "' AND l.kind = 'TELEMETRY'"))
+                .isEqualTo((seconds * 1_000_000 + 123_456) + "|MOVING|41.25|37.5665|126.978|지하 2층|-1.5|2.25|" + reservation
+                        + "|TELEMETRY");
+        assertThat(bed.queryString("SELECT concat_ws('|', (extract(epoch FROM l.recorded_at) * 1000000)::bigint, l.state, "
+                + "l.battery_percent, coalesce(l.floor, 'no floor'), coalesce(l.reservation_id::text, 'none')) "
+                + "FROM robot_logs l "
+                + "JOIN robots b ON b.id = l.robot_id WHERE b.robot_key = '" + failing.getRobotId() + "' AND l.kind = 'TELEMETRY'"))
+                .isEqualTo((seconds * 1_000_000 + 1_000_000) + "|ERROR|3|no floor|none");
+        assertThat(bed.queryString("SELECT concat_ws('|', state, battery_percent, floor, x_meters, y_meters, heading_degrees, "
+                + "coalesce(error_code, 'none'), last_sequence) FROM robots WHERE robot_key = '" + moving.getRobotId() + "'"))
+                .isEqualTo("MOVING|41.25|지하 2층|-1.5|2.25|270|none|2");
+        assertThat(bed.queryString("SELECT concat_ws('|', state, error_code, error_message, last_sequence) FROM robots "
+                + "WHERE robot_key = '" + failing.getRobotId() + "'"))
+                .isEqualTo("ERROR|E42|bumper \"stuck\", {left}|7");
+    }
+
+    @Test
     void connectionAndTelemetrySetTheRobotsCurrentState() {
         Robot robot = bed.robot(lot);
         String id = robot.getRobotId();
