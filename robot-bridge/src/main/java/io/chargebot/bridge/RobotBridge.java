@@ -105,9 +105,10 @@ public final class RobotBridge implements AutoCloseable {
     static final int MQTT_DEFAULT_RECEIVE_MAXIMUM = 65_535;
     /**
      * How long what Paho writes may wait to go out with what follows: a stored batch is hundreds of PUBACKs, written by
-     * Paho one flush each, and the broker then reads them in a few reads instead of one each.
+     * Paho one flush each (a few µs apart), and the broker then reads them in a few reads instead of one each. Short,
+     * because a command waits as long.
      */
-    static final Duration PUBACK_GATHERING = Duration.ofMillis(1);
+    static final Duration PUBACK_GATHERING = Duration.ofNanos(250_000);
     /** Retry delay after Paho refused a publish for its full window while none of the bridge's own was in flight. */
     private static final long COMMAND_RETRY_MILLIS = 100;
 
