@@ -175,27 +175,41 @@ class MqttSocketFactoryTest {
     void whatIsFlushedWithinTheWindowGoesOutInOneWriteInOrder() throws IOException {
         RecordingStream socket = new RecordingStream();
         java.util.concurrent.atomic.AtomicInteger socketClosed = new java.util.concurrent.atomic.AtomicInteger();
+        // A window no test run outlasts: nothing may be written until it ends or the socket closes.
         MqttSocketFactory.GatheringOutput out = new MqttSocketFactory.GatheringOutput(socket,
-                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50), socketClosed::incrementAndGet);
+                java.util.concurrent.TimeUnit.MINUTES.toNanos(10), socketClosed::incrementAndGet);
         for (int i = 0; i < 200; i++) { // 200 PUBACKs as Paho writes them: header, body, flush
             out.write(new byte[] {0x40, 2});
             out.write(new byte[] {(byte) (i >> 8), (byte) i});
             out.flush();
         }
-        assertThat(socket.writes).isEmpty(); // the window is still open
-        Await.until("the gathered write", () -> !socket.writes.isEmpty());
+        assertThat(socket.writes).isEmpty();
+        out.write(new byte[] {(byte) 0xE0, 0}); // DISCONNECT, then Paho closes the socket: everything goes at once
+        out.close();
         assertThat(socket.writes).hasSize(1);
         byte[] written = socket.writes.get(0);
-        assertThat(written).hasSize(800);
+        assertThat(written).hasSize(802);
         for (int i = 0; i < 200; i++) {
             assertThat(Arrays.copyOfRange(written, 4 * i, 4 * i + 4)).containsExactly(0x40, 2, (byte) (i >> 8), (byte) i);
         }
-        out.write(new byte[] {(byte) 0xE0, 0}); // DISCONNECT, then Paho closes: written at once
-        out.close();
-        assertThat(socket.writes).hasSize(2);
-        assertThat(socket.writes.get(1)).containsExactly(0xE0, 0);
+        assertThat(Arrays.copyOfRange(written, 800, 802)).containsExactly(0xE0, 0);
         assertThat(socket.closed).isTrue();
         assertThat(socketClosed).hasValue(0);
+    }
+
+    @Test
+    void theEndOfTheWindowWritesWhatWasFlushed() throws IOException {
+        RecordingStream socket = new RecordingStream();
+        MqttSocketFactory.GatheringOutput out = new MqttSocketFactory.GatheringOutput(socket,
+                java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1), () -> { });
+        out.write(new byte[] {0x40, 2, 0, 1});
+        out.flush();
+        Await.until("the gathered write", () -> !socket.writes.isEmpty());
+        out.write(new byte[] {0x40, 2, 0, 2});
+        out.flush();
+        Await.until("the second window's write", () -> socket.writes.size() == 2);
+        assertThat(socket.writes.get(0)).containsExactly(0x40, 2, 0, 1);
+        assertThat(socket.writes.get(1)).containsExactly(0x40, 2, 0, 2);
     }
 
     @Test
