@@ -14,7 +14,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -69,7 +68,7 @@ final class RobotLogMaintenance {
     @EventListener
     void onStartup(StartupEvent event) {
         long interval = settings.maintenanceInterval.toMillis();
-        scheduler.scheduleWithFixedDelay(this::runLogged, Math.min(interval, Duration.ofMinutes(1).toMillis()), interval,
+        scheduler.scheduleWithFixedDelay(this::runLogged, settings.maintenanceFirstRun.toMillis(), interval,
                 TimeUnit.MILLISECONDS);
     }
 

@@ -41,6 +41,11 @@ final class RobotSettings {
     final Duration logRetention;
     /** How often the log maintenance (partitions ahead, expired partitions and keys) runs. */
     final Duration maintenanceInterval;
+    /**
+     * When its first round runs after start: at once by default, so today's partition exists before robots report (rows
+     * that reach the default partition first are moved later, under a lock that holds up ingestion meanwhile).
+     */
+    final Duration maintenanceFirstRun;
     /** Transactions storing bridge requests at once, for all streams (requests of one robot always one at a time). */
     final int ingestThreads;
     /** Requests of one bridge stream read and not yet stored (gRPC flow control holds the rest). */
@@ -60,6 +65,7 @@ final class RobotSettings {
                   @Value("${chargebot.robots.key-retention:7d}") Duration keyRetention,
                   @Value("${chargebot.robots.log-retention:30d}") Duration logRetention,
                   @Value("${chargebot.robots.maintenance-interval:1h}") Duration maintenanceInterval,
+                  @Value("${chargebot.robots.maintenance-first-run:0s}") Duration maintenanceFirstRun,
                   @Value("${chargebot.robots.base-radius-meters:1.0}") double baseRadiusMeters,
                   @Value("${chargebot.robots.ingest-threads:4}") int ingestThreads,
                   @Value("${chargebot.robots.stream-window:32}") int streamWindow) {
@@ -79,6 +85,11 @@ final class RobotSettings {
         this.keyRetention = keyRetention;
         this.logRetention = logRetention;
         this.maintenanceInterval = maintenanceInterval;
+        if (maintenanceFirstRun.isNegative()) {
+            throw new IllegalArgumentException("chargebot.robots.maintenance-first-run must not be negative, got "
+                    + maintenanceFirstRun);
+        }
+        this.maintenanceFirstRun = maintenanceFirstRun;
         if (!(baseRadiusMeters >= 0) || Double.isInfinite(baseRadiusMeters)) {
             throw new IllegalArgumentException("chargebot.robots.base-radius-meters must be a finite number >= 0, got "
                     + baseRadiusMeters);
