@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
 
 /**
- * Plain TCP sockets for Paho's {@code tcp://} connections: Nagle's algorithm off and reads through a buffer.
+ * Plain TCP sockets for Paho's {@code tcp://} connections: Nagle's algorithm off, reads through a buffer and, for
+ * the bridge, writes gathered.
  *
  * <ul>
  *   <li>Without TCP_NODELAY a QoS 1 subscriber of HiveMQ gets ~1,100 msg/s (each PUBACK waits for the delayed-ACK
@@ -24,8 +25,6 @@ import javax.net.SocketFactory;
  *   <li>Paho 1.2.5 reads every packet from the socket's own stream: {@code available()} (an ioctl), the fixed header's
  *       byte, each byte of the remaining length, then the rest: four system calls or more per packet. Through
  *       {@link ReadBuffer} one read takes whatever the kernel holds, often many packets.</li>
- * </ul>
- *
  *   <li>Paho also writes and flushes every packet on its own. With a gathering window ({@link #gathering}, the
  *       bridge's: it acknowledges a stored batch of hundreds of messages at once) what Paho flushes within the window
  *       goes out in one write, and the broker reads it with one system call instead of one per PUBACK.</li>
