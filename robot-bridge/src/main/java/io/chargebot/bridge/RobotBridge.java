@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
+import io.chargebot.api.RobotIds;
 import io.chargebot.robot.v1.BridgeHello;
 import io.chargebot.robot.v1.ConnectRequest;
 import io.chargebot.robot.v1.ConnectResponse;
@@ -922,7 +923,7 @@ public final class RobotBridge implements AutoCloseable {
      * before it; otherwise it waits in the command queue.
      */
     private void publishCommand(RobotCommand command) {
-        if (!RobotTopics.ROBOT_ID.matcher(command.getRobotId()).matches()) {
+        if (!RobotIds.valid(command.getRobotId())) {
             metrics.commandsDropped.incrementAndGet();
             log.warn("Command {} has an invalid robot id {}; not published", command.getCommandId(),
                     RobotMessageCodec.truncate(command.getRobotId(), 80));

@@ -1,14 +1,19 @@
 package io.chargebot.bridge;
 
+import static java.util.Objects.requireNonNull;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.chargebot.robot.v1.ConnectRequest;
 import io.chargebot.robot.v1.ConnectionChange;
 import io.chargebot.robot.v1.RobotCommand;
 import io.chargebot.robot.v1.RobotEvent;
 import io.chargebot.robot.v1.Telemetry;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Turns MQTT payloads of the robot protocol (docs/robot-protocol.md) into protobuf messages and commands into
@@ -23,11 +28,21 @@ public final class RobotMessageCodec {
     /** Content type prefix of protobuf payloads; followed by {@code ; messageType=<full name>}. */
     public static final String PROTOBUF = "application/x-protobuf";
 
+    /** The robot_id and sequence fields of each kind a robot publishes (looked up once, not per message). */
+    private static final Map<RobotTopics.Kind, FieldDescriptor> ROBOT_ID_FIELDS = new EnumMap<>(RobotTopics.Kind.class);
+    private static final Map<RobotTopics.Kind, FieldDescriptor> SEQUENCE_FIELDS = new EnumMap<>(RobotTopics.Kind.class);
+
     static {
         for (var type : new Descriptor[] {Telemetry.getDescriptor(),
             RobotEvent.getDescriptor(), ConnectionChange.getDescriptor(), RobotCommand.getDescriptor()}) {
             ProtoJson.check(type);
         }
+        Map<RobotTopics.Kind, Descriptor> published = Map.of(RobotTopics.Kind.TELEMETRY, Telemetry.getDescriptor(),
+                RobotTopics.Kind.EVENTS, RobotEvent.getDescriptor(), RobotTopics.Kind.CONNECTION, ConnectionChange.getDescriptor());
+        published.forEach((kind, type) -> {
+            ROBOT_ID_FIELDS.put(kind, requireNonNull(type.findFieldByName("robot_id"), "robot_id"));
+            SEQUENCE_FIELDS.put(kind, requireNonNull(type.findFieldByName("sequence"), "sequence"));
+        });
     }
 
     /** The result of decoding: a robot message to forward, or why it is malformed, or nothing to do. */
@@ -86,8 +101,8 @@ public final class RobotMessageCodec {
         if (error != null) {
             return new Invalid(parsed.robotId(), error);
         }
-        var robotIdField = builder.getDescriptorForType().findFieldByName("robot_id");
-        var sequenceField = builder.getDescriptorForType().findFieldByName("sequence");
+        FieldDescriptor robotIdField = ROBOT_ID_FIELDS.get(parsed.kind());
+        FieldDescriptor sequenceField = SEQUENCE_FIELDS.get(parsed.kind());
         String robotId = (String) builder.getField(robotIdField);
         if (robotId.isEmpty()) {
             builder.setField(robotIdField, parsed.robotId());

@@ -2,7 +2,7 @@ package io.chargebot.bridge;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.regex.Pattern;
+import io.chargebot.api.RobotIds;
 
 /**
  * The robot topic tree, {@code {root}/{robotId}/{kind}}, with root {@code chargebot/v1/robots} in production (tests
@@ -13,7 +13,6 @@ public final class RobotTopics {
     /** The production topic root. */
     public static final String DEFAULT_ROOT = "chargebot/v1/robots";
 
-    static final Pattern ROBOT_ID = Pattern.compile("[A-Za-z0-9_-]{3,64}");
 
     /** What a topic under the root is. */
     public enum Kind {
@@ -83,7 +82,7 @@ public final class RobotTopics {
         }
         String robotId = rest.substring(0, slash);
         Kind kind = Kind.ofSegment(rest.substring(slash + 1));
-        if (kind == null || !ROBOT_ID.matcher(robotId).matches()) {
+        if (kind == null || !RobotIds.valid(robotId)) {
             return null;
         }
         return new Parsed(robotId, kind);
@@ -97,6 +96,6 @@ public final class RobotTopics {
         String rest = topic.substring(root.length() + 1);
         int slash = rest.indexOf('/');
         String id = slash < 0 ? rest : rest.substring(0, slash);
-        return ROBOT_ID.matcher(id).matches() ? id : "";
+        return RobotIds.valid(id) ? id : "";
     }
 }

@@ -1,5 +1,6 @@
 package io.chargebot.server.robot;
 
+import io.chargebot.api.RobotIds;
 import io.chargebot.common.v1.ErrorReason;
 import io.chargebot.robot.v1.ConnectRequest;
 import io.chargebot.robot.v1.ConnectResponse;
@@ -253,7 +254,7 @@ final class RobotGrpcService extends RobotServiceGrpc.RobotServiceImplBase {
     public void createRobot(CreateRobotRequest request, StreamObserver<Robot> observer) {
         Violations v = new Violations();
         String key = request.getRobotId();
-        v.check(Robots.ROBOT_ID.matcher(key).matches(), "robot_id", "must be 3..64 characters of [A-Za-z0-9_-]");
+        v.check(RobotIds.valid(key), "robot_id", "must be " + RobotIds.RULE);
         v.check(request.hasRobot(), "robot", "is required");
         Fields f = fields(request.getRobot(), UPDATABLE, v);
         v.throwIfAny();

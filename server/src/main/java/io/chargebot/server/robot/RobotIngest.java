@@ -142,7 +142,7 @@ final class RobotIngest {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         List<RejectedMessage> invalid = new ArrayList<>();
         // Valid items by key, first occurrence wins (a batch may repeat a message).
-        Map<Key, Telemetry> valid = new LinkedHashMap<>();
+        Map<Key, Telemetry> valid = new LinkedHashMap<>(items.size() * 2);
         for (Telemetry t : items) {
             String problem = RobotValidation.telemetry(t, now, MAX_FUTURE_SECONDS);
             if (problem != null) {
@@ -228,11 +228,13 @@ final class RobotIngest {
         Double[] ys = new Double[n];
         String[] reservations = new String[n];
         byte[][] messages = new byte[n][];
-        Map<UUID, String> keyOf = new HashMap<>();
+        Map<UUID, String> keyOf = new HashMap<>(robots.size() * 2);
+        for (Locked robot : robots.values()) {
+            keyOf.put(robot.id, robot.key);
+        }
         for (int i = 0; i < n; i++) {
             Telemetry t = items.get(i);
             Locked robot = robots.get(t.getRobotId());
-            keyOf.put(robot.id, robot.key);
             robotIds[i] = robot.id.toString();
             sequences[i] = t.getSequence();
             times[i] = epochMicros(ProtoTime.instant(t.getTime()));
@@ -247,7 +249,7 @@ final class RobotIngest {
             reservations[i] = t.getReservation().isEmpty() ? null : reservationId(t.getReservation()).toString();
             messages[i] = t.toByteArray();
         }
-        Set<Key> fresh = new HashSet<>();
+        Set<Key> fresh = new HashSet<>(n * 2);
         try (PreparedStatement ps = Db.prepare(connection, INSERT_TELEMETRY)) {
             int i = 1;
             ps.setArray(i++, connection.createArrayOf("text", robotIds));

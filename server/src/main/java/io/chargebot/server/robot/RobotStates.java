@@ -1,6 +1,8 @@
 package io.chargebot.server.robot;
 
 import io.chargebot.robot.v1.RobotState;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -24,8 +26,9 @@ import java.util.Set;
 final class RobotStates {
 
     /** States a robot may report. */
-    static final Set<RobotState> REPORTABLE = Set.of(RobotState.ROBOT_STATE_IDLE, RobotState.ROBOT_STATE_MOVING,
-            RobotState.ROBOT_STATE_CHARGING, RobotState.ROBOT_STATE_RETURNING, RobotState.ROBOT_STATE_ERROR);
+    static final Set<RobotState> REPORTABLE = Collections.unmodifiableSet(EnumSet.of(RobotState.ROBOT_STATE_IDLE,
+            RobotState.ROBOT_STATE_MOVING, RobotState.ROBOT_STATE_CHARGING, RobotState.ROBOT_STATE_RETURNING,
+            RobotState.ROBOT_STATE_ERROR));
 
     /** Reports that do not change a stored state. */
     private static final Map<String, Set<String>> HELD = Map.of("DISPATCHED", Set.of("IDLE"));

@@ -1,6 +1,7 @@
 package io.chargebot.server.robot;
 
 import com.google.protobuf.Timestamp;
+import io.chargebot.api.RobotIds;
 import io.chargebot.robot.v1.ConnectionChange;
 import io.chargebot.robot.v1.ConnectionState;
 import io.chargebot.robot.v1.RobotEvent;
@@ -108,8 +109,8 @@ final class RobotValidation {
 
     @Nullable
     private static String common(String robotId, long sequence, @Nullable Timestamp time, Instant now, long maxFutureSeconds) {
-        if (!Robots.ROBOT_ID.matcher(robotId).matches()) {
-            return "robot_id: must be 3..64 characters of [A-Za-z0-9_-]";
+        if (!RobotIds.valid(robotId)) {
+            return "robot_id: must be " + RobotIds.RULE;
         }
         if (sequence <= 0) {
             return "sequence: must be 1..2^63-1 (got " + sequence + ")";

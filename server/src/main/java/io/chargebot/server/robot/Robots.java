@@ -1,6 +1,7 @@
 package io.chargebot.server.robot;
 
 import com.google.type.LatLng;
+import io.chargebot.api.RobotIds;
 import io.chargebot.robot.v1.Robot;
 import io.chargebot.robot.v1.RobotPosition;
 import io.chargebot.robot.v1.RobotState;
@@ -21,12 +22,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /** The robots table: reading rows, the proto mapping, robot ids and names. */
 final class Robots {
 
-    static final Pattern ROBOT_ID = Pattern.compile("[A-Za-z0-9_-]{3,64}");
 
     /**
      * Columns of {@code robots b}; the first parameter of a statement using them is the instant before
@@ -118,9 +117,9 @@ final class Robots {
         if (name.isEmpty()) {
             throw ApiException.invalid(field, "is required (format: " + format + ")");
         }
-        if (!name.startsWith(ResourceNames.ROBOTS + '/') || !ROBOT_ID.matcher(name.substring(ResourceNames.ROBOTS.length() + 1)).matches()) {
+        if (!name.startsWith(ResourceNames.ROBOTS + '/') || !RobotIds.valid(name.substring(ResourceNames.ROBOTS.length() + 1))) {
             throw ApiException.invalid(field, "must have the format " + format
-                    + " where robot_id is 3..64 characters of [A-Za-z0-9_-]");
+                    + " where robot_id is " + RobotIds.RULE);
         }
         return name.substring(ResourceNames.ROBOTS.length() + 1);
     }

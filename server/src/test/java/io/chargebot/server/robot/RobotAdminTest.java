@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Timestamp;
 import com.google.type.LatLng;
+import io.chargebot.api.RobotIds;
 import io.chargebot.robot.v1.CreateRobotRequest;
 import io.chargebot.robot.v1.GetRobotRequest;
 import io.chargebot.robot.v1.ListRobotLogsRequest;
@@ -28,8 +29,12 @@ import io.chargebot.robot.v1.UpdateRobotRequest;
 import io.chargebot.robot.v1.WatchRobotStatesRequest;
 import io.chargebot.server.grpc.ProtoTime;
 import io.chargebot.server.testing.ParkingFixtures;
+import io.chargebot.server.testing.TestDatabases;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -104,6 +109,37 @@ class RobotAdminTest {
                 "robot_id");
         assertFails(() -> bed.admin.createRobot(create("bot-lotless", Robot.newBuilder()
                 .setParkingLot("parkingLots/" + UUID.randomUUID())).build()), Status.Code.NOT_FOUND, "RESOURCE_NOT_FOUND");
+    }
+
+    @Test
+    void theDatabaseHoldsTheSameRobotIdRuleAsTheApi() throws Exception {
+        try (Connection c = TestDatabases.connect(bed.t.database)) {
+            for (String good : new String[] {"abc", "Bot_9-z", "a".repeat(64)}) {
+                String key = good.length() == 64 ? good : good + "-" + RobotTestBed.unique("db").replace('-', '_');
+                assertThat(RobotIds.valid(key)).as(key).isTrue();
+                assertThat(insertRobot(c, key)).as(key).isNull();
+            }
+            for (String bad : new String[] {"ab", "a".repeat(65), "has space", "로봇-12", "abc\n", "ab/c", "ab^", "ab]"}) {
+                assertThat(RobotIds.valid(bad)).as(bad).isFalse();
+                assertThat(insertRobot(c, bad)).as(bad).isEqualTo("23514");
+            }
+        }
+    }
+
+    /** Inserts a robot of {@code key} by SQL, rolled back; null when accepted, else the SQL state. */
+    private static String insertRobot(Connection c, String key) throws SQLException {
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO robots (robot_key, lot_id) VALUES (?, ?)")) {
+            ps.setString(1, key);
+            ps.setObject(2, lot.id());
+            ps.executeUpdate();
+            return null;
+        } catch (SQLException e) {
+            return e.getSQLState();
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
     }
 
     @Test
