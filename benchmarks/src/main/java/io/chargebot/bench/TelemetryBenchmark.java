@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -54,8 +55,11 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  *       distinct stored, over warm-up and ingest), duplicated rows, publish → stored latency from the rows' times;</li>
  *   <li><b>dispatch</b>: each dispatch robot reports IDLE (telemetry), waits for its GO_TO_SPOT command on its
  *       {@code commands} topic, acknowledges it, finishes the reservation, drives back for {@code --dispatch-pause}
- *       (200 ms; 0 = back to back, a saturated server) and reports IDLE again, until {@code --dispatches} commands
- *       came: p50/p99 from the IDLE publish to the command's arrival.</li>
+ *       (200 ms; 0 = back to back, a saturated server) and reports IDLE again, until {@code --dispatch-warmup} (100)
+ *       and then {@code --dispatches} commands came: p50/p99 from the IDLE publish to the command's arrival, over the
+ *       measured ones. The warm-up dispatches are reported on their own line: the first ones run on code the JIT has
+ *       not compiled yet and on pooled connections that have not prepared the dispatch statements (a packet trace put
+ *       every dispatch over 20 ms of a session-11 run in the phase's first second).</li>
  * </ol>
  * The telemetry robots are {@link MqttPublishers}: a load client on the same 2 cores as the platform must not spend
  * what it measures (50 Paho clients took 0.7-0.8 of a core, a third of it in system calls).
@@ -63,6 +67,9 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * (raw), at most {@code --window} (1000) not yet stored (ingest; robots.last_sequence polled every 20 ms), so the
  * broker's per-session queue (Mosquitto's max_queued_messages, 1000 by default) does not overflow and the rate is what
  * the consumer sustains. (Mosquitto drops a plain subscriber's messages above that; the raw phase then reports 0.)
+ * Those defaults can leave the platform short of work: a full ingest window with idle CPU. With a broker that queues
+ * without limit, run-telemetry-benchmark.sh's private Mosquitto, the script passes {@code --window=3000
+ * --raw-window=1500}, where a larger window no longer raised either rate (docs/benchmarks.md, session 11).
  */
 public final class TelemetryBenchmark {
 
@@ -86,6 +93,7 @@ public final class TelemetryBenchmark {
     private final int rawWindow;
     private final int dispatchRobots;
     private final int dispatches;
+    private final int dispatchWarmup;
     private final Duration dispatchPause;
     private final long serverPid;
     private final String runId = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
@@ -104,6 +112,10 @@ public final class TelemetryBenchmark {
         rawWindow = Integer.parseInt(flags.getOrDefault("raw-window", "500"));
         dispatchRobots = Integer.parseInt(flags.getOrDefault("dispatch-robots", "10"));
         dispatches = Integer.parseInt(flags.getOrDefault("dispatches", "250"));
+        dispatchWarmup = Integer.parseInt(flags.getOrDefault("dispatch-warmup", "100"));
+        if (dispatches < 1 || dispatchWarmup < 0) {
+            throw new IllegalArgumentException("--dispatches must be at least 1 and --dispatch-warmup at least 0");
+        }
         dispatchPause = Options.duration("dispatch-pause", flags.getOrDefault("dispatch-pause", "200ms"));
         serverPid = Long.parseLong(flags.getOrDefault("server-pid", "-1"));
     }
@@ -187,7 +199,7 @@ public final class TelemetryBenchmark {
                     + "SELECT 'bench-d-" + runId + "-' || i, l.id, 'dispatch ' || i, true, true, 'RETURNING', now() "
                     + "FROM parking_lots l, generate_series(1, " + dispatchRobots + ") i WHERE l.display_name = '"
                     + DISPATCH_LOT + "'");
-            int reservations = dispatches + dispatchRobots;
+            int reservations = dispatchWarmup + dispatches + dispatchRobots;
             st.execute("INSERT INTO spots (lot_id, floor, code, x_meters, y_meters) SELECT l.id, 'B1', 'S' || i, i, 2 * i "
                     + "FROM parking_lots l, generate_series(1, " + reservations + ") i WHERE l.display_name = '"
                     + DISPATCH_LOT + "'");
@@ -465,12 +477,41 @@ public final class TelemetryBenchmark {
 
     // ------------------------------------------------------------------------------------------ dispatch
 
+    /**
+     * Which dispatches of the phase are measured: the robots draw tickets in order, the first {@link #dispatchWarmup}
+     * go to the warm-up's histograms, the next {@link #dispatches} to the measured ones.
+     */
+    private final class DispatchTally {
+        final AtomicLong tickets = new AtomicLong();
+        final Histogram warm = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        final Histogram measured = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        final Histogram back = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        final AtomicLong timeouts = new AtomicLong();
+        /** When the first measured ticket was drawn (the breakdown looks at IDLE reports from then on). */
+        volatile Instant measuredFrom;
+
+        /** The histogram of the next dispatch, or null when all were drawn. */
+        Histogram next() {
+            long ticket = tickets.getAndIncrement();
+            if (ticket >= dispatchWarmup + dispatches) {
+                return null;
+            }
+            if (ticket == dispatchWarmup) {
+                measuredFrom = Instant.now();
+            }
+            return ticket < dispatchWarmup ? warm : measured;
+        }
+
+        void record(Histogram histogram, long micros) {
+            synchronized (histogram) {
+                histogram.recordValue(Math.min(micros, histogram.getHighestTrackableValue()));
+            }
+        }
+    }
+
     private int dispatchPhase() throws Exception {
         List<DispatchRobot> fleet = new ArrayList<>();
-        Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-        Histogram back = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-        AtomicLong remaining = new AtomicLong(dispatches);
-        AtomicLong timeouts = new AtomicLong();
+        DispatchTally tally = new DispatchTally();
         try {
             for (int i = 1; i <= dispatchRobots; i++) {
                 fleet.add(new DispatchRobot("bench-d-" + runId + "-" + i));
@@ -478,7 +519,7 @@ public final class TelemetryBenchmark {
             long start = System.nanoTime();
             List<Thread> threads = new ArrayList<>();
             for (DispatchRobot r : fleet) {
-                Thread t = new Thread(() -> r.cycle(remaining, histogram, back, timeouts), "dispatch-" + r.key);
+                Thread t = new Thread(() -> r.cycle(tally), "dispatch-" + r.key);
                 t.start();
                 threads.add(t);
             }
@@ -486,21 +527,30 @@ public final class TelemetryBenchmark {
                 t.join();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            long n;
-            synchronized (histogram) {
-                n = histogram.getTotalCount();
-                line("dispatch: %d robots (%d ms back to base), %,d dispatches in %.1f s (%d timed out): robot free (IDLE published) → "
-                                + "GO_TO_SPOT received on its commands topic: **p50 %.1f ms, p99 %.1f ms**, max %.1f ms; load `%s`",
-                        dispatchRobots, dispatchPause.toMillis(), n, seconds, timeouts.get(), histogram.getValueAtPercentile(50) / 1000.0,
-                        histogram.getValueAtPercentile(99) / 1000.0, histogram.getMaxValue() / 1000.0, loadAverage());
+            synchronized (tally.warm) {
+                if (dispatchWarmup > 0) {
+                    line("dispatch warm-up (not measured): the first %,d dispatches (the JIT compiling the dispatch path, "
+                                    + "pooled connections preparing its statements): p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                            tally.warm.getTotalCount(), tally.warm.getValueAtPercentile(50) / 1000.0,
+                            tally.warm.getValueAtPercentile(99) / 1000.0, tally.warm.getMaxValue() / 1000.0);
+                }
             }
-            synchronized (back) {
+            synchronized (tally.measured) {
+                Histogram h = tally.measured;
+                line("dispatch: %d robots (%d ms back to base), %,d dispatches after the warm-up, %.1f s in all (%d timed "
+                                + "out): robot free (IDLE published) → GO_TO_SPOT received on its commands topic: **p50 %.1f ms, "
+                                + "p99 %.1f ms**, max %.1f ms; load `%s`",
+                        dispatchRobots, dispatchPause.toMillis(), h.getTotalCount(), seconds, tally.timeouts.get(),
+                        h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
+                        loadAverage());
+            }
+            synchronized (tally.back) {
                 line("dispatch, the way back: command issued (its issueTime, the dispatch transaction's clock) → received "
                         + "by the robot (server → bridge → broker → robot, with the commit): p50 %.1f ms, p99 %.1f ms",
-                        back.getValueAtPercentile(50) / 1000.0, back.getValueAtPercentile(99) / 1000.0);
+                        tally.back.getValueAtPercentile(50) / 1000.0, tally.back.getValueAtPercentile(99) / 1000.0);
             }
-            breakdown();
-            return timeouts.get() == 0 ? 0 : 1;
+            breakdown(tally.measuredFrom);
+            return tally.timeouts.get() == 0 ? 0 : 1;
         } finally {
             for (DispatchRobot r : fleet) {
                 r.close();
@@ -512,11 +562,11 @@ public final class TelemetryBenchmark {
      * Where the dispatch time goes, from the timestamps stored: the freeing IDLE report's recorded_at (the robot's
      * clock when it published, this machine's), its received_at (the server's ingest transaction) and the command's
      * created_at (the dispatch in that transaction); the rest is the commit and the way back: server → bridge → broker →
-     * robot.
+     * robot. Over the IDLE reports published from {@code from} on (the measured dispatches; all when null).
      */
-    private void breakdown() throws SQLException {
-        try (Connection db = Seeder.connect(databaseUrl); Statement st = db.createStatement();
-             ResultSet rs = st.executeQuery("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY a), "
+    private void breakdown(Instant from) throws SQLException {
+        try (Connection db = Seeder.connect(databaseUrl);
+             PreparedStatement ps = db.prepareStatement("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY a), "
                      + "percentile_cont(0.99) WITHIN GROUP (ORDER BY a), percentile_cont(0.5) WITHIN GROUP (ORDER BY b), "
                      + "percentile_cont(0.99) WITHIN GROUP (ORDER BY b) FROM (SELECT "
                      + "1000 * extract(epoch FROM t.received_at - t.recorded_at) AS a, "
@@ -524,12 +574,15 @@ public final class TelemetryBenchmark {
                      + "JOIN robots r ON r.id = c.robot_id AND r.robot_key LIKE 'bench-d-" + runId + "-%' "
                      + "JOIN LATERAL (SELECT l.recorded_at, l.received_at FROM robot_logs l WHERE l.robot_id = c.robot_id "
                      + "AND l.kind = 'TELEMETRY' AND l.state = 'IDLE' AND l.received_at <= c.created_at "
-                     + "ORDER BY l.received_at DESC LIMIT 1) t ON true WHERE c.kind = 'GO_TO_SPOT') x")) {
-            rs.next();
-            line("dispatch breakdown (stored timestamps): IDLE published → its ingest transaction (robot → broker → bridge → "
-                    + "server) p50 %.1f ms, p99 %.1f ms; ingest transaction → dispatch in it p50 %.1f ms, p99 %.1f ms; the rest "
-                    + "of the total is the commit and server → bridge → broker → robot", rs.getDouble(1), rs.getDouble(2),
-                    rs.getDouble(3), rs.getDouble(4));
+                     + "ORDER BY l.received_at DESC LIMIT 1) t ON true WHERE c.kind = 'GO_TO_SPOT' AND t.recorded_at >= ?) x")) {
+            ps.setTimestamp(1, Timestamp.from(from != null ? from : Instant.EPOCH));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                line("dispatch breakdown (stored timestamps, measured dispatches): IDLE published → its ingest transaction "
+                        + "(robot → broker → bridge → server) p50 %.1f ms, p99 %.1f ms; ingest transaction → dispatch in it "
+                        + "p50 %.1f ms, p99 %.1f ms; the rest of the total is the commit and server → bridge → broker → robot",
+                        rs.getDouble(1), rs.getDouble(2), rs.getDouble(3), rs.getDouble(4));
+            }
         }
     }
 
@@ -560,9 +613,10 @@ public final class TelemetryBenchmark {
                     + "}");
         }
 
-        void cycle(AtomicLong remaining, Histogram histogram, Histogram back, AtomicLong timeouts) {
+        void cycle(DispatchTally tally) {
             try {
-                while (remaining.getAndDecrement() > 0) {
+                Histogram histogram;
+                while ((histogram = tally.next()) != null) {
                     long t0 = System.nanoTime();
                     client.publish(topics.topic(key, RobotTopics.Kind.TELEMETRY),
                             message(telemetryJson(next++, Instant.now(), "ROBOT_STATE_IDLE")));
@@ -580,20 +634,14 @@ public final class TelemetryBenchmark {
                         }
                     }
                     if (command == null) {
-                        timeouts.incrementAndGet();
+                        tally.timeouts.incrementAndGet();
                         System.err.println(key + ": no command within 30 s");
                         return;
                     }
-                    long micros = (System.nanoTime() - t0) / 1000;
-                    synchronized (histogram) {
-                        histogram.recordValue(Math.min(micros, histogram.getHighestTrackableValue()));
-                    }
+                    tally.record(histogram, (System.nanoTime() - t0) / 1000);
                     Matcher issued = ISSUE_TIME.matcher(command);
-                    if (issued.find()) {
-                        long backMicros = Math.max(0, ChronoUnit.MICROS.between(Instant.parse(issued.group(1)), received));
-                        synchronized (back) {
-                            back.recordValue(Math.min(backMicros, back.getHighestTrackableValue()));
-                        }
+                    if (histogram == tally.measured && issued.find()) {
+                        tally.record(tally.back, Math.max(0, ChronoUnit.MICROS.between(Instant.parse(issued.group(1)), received)));
                     }
                     Matcher id = COMMAND_ID.matcher(command);
                     Matcher reservation = RESERVATION.matcher(command);
@@ -608,7 +656,7 @@ public final class TelemetryBenchmark {
                     Thread.sleep(dispatchPause.toMillis());
                 }
             } catch (MqttException | InterruptedException | RuntimeException e) {
-                timeouts.incrementAndGet();
+                tally.timeouts.incrementAndGet();
                 System.err.println(key + ": " + e);
             }
         }
