@@ -72,12 +72,53 @@ class LocalPlatformTest {
         java.util.List<io.chargebot.reservation.v1.Reservation> reservations = io.chargebot.reservation.v1.ReservationServiceGrpc
                 .newBlockingStub(channel).withInterceptors(bearer)
                 .listReservations(io.chargebot.reservation.v1.ListReservationsRequest.getDefaultInstance()).getReservationsList();
-        assertThat(reservations).hasSize(3).allSatisfy(r -> {
+        assertThat(reservations).hasSize(3);
+        assertThat(reservations).extracting(io.chargebot.reservation.v1.Reservation::getParkingLot).doesNotHaveDuplicates();
+        long now = java.time.Instant.now().getEpochSecond();
+        // One under way at the lot open around the clock (its robot is dispatched at once, at any hour)...
+        io.chargebot.reservation.v1.Reservation underWay = underWay(reservations);
+        assertThat(underWay.getStartTime().getSeconds()).isLessThanOrEqualTo(now + 10 * 60);
+        assertThat(underWay.getEndTime().getSeconds()).isGreaterThan(now);
+        // ...and two upcoming within business hours, beyond the 15-minute dispatch lead time.
+        assertThat(reservations).filteredOn(r -> r != underWay).hasSize(2).allSatisfy(r -> {
             assertThat(r.getStatus()).isEqualTo(io.chargebot.reservation.v1.ReservationStatus.RESERVATION_STATUS_CONFIRMED);
-            assertThat(r.getStartTime().getSeconds()).isGreaterThan(java.time.Instant.now().getEpochSecond());
+            assertThat(r.getStartTime().getSeconds()).isGreaterThan(now + 15 * 60);
             assertThat(r.getLocalStartTime().getHours()).isBetween(9, 21);
         });
-        assertThat(reservations).extracting(io.chargebot.reservation.v1.Reservation::getParkingLot).doesNotHaveDuplicates();
+    }
+
+    private static io.chargebot.reservation.v1.Reservation underWay(java.util.List<io.chargebot.reservation.v1.Reservation> reservations) {
+        String lot = "parkingLots/" + io.chargebot.server.parking.DemoData.AROUND_THE_CLOCK;
+        return reservations.stream().filter(r -> r.getParkingLot().equals(lot)).findFirst()
+                .orElseThrow(() -> new AssertionError("no demo reservation at " + lot + ": " + reservations));
+    }
+
+    @Test
+    void aSimulatedRobotIsDispatchedToTheDemoReservationUnderWayAndStartsCharging() throws Exception {
+        // Simulator (IDLE) -> broker -> bridge -> server: dispatch -> GO_TO_SPOT -> bridge -> broker -> simulator, which
+        // drives to the spot and reports ARRIVED and CHARGING_STARTED (simulated time runs 10 times faster).
+        String reservation;
+        try (java.sql.Connection db = TestDatabases.connect(platform.server().database());
+             java.sql.PreparedStatement ps = db.prepareStatement("SELECT r.id FROM reservations r JOIN users u ON u.id = r.user_id "
+                     + "WHERE u.login_id = 'driver' AND r.lot_id = ?")) {
+            ps.setObject(1, io.chargebot.server.parking.DemoData.AROUND_THE_CLOCK);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("the demo reservation under way").isTrue();
+                reservation = rs.getString(1);
+            }
+            long giveUp = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
+            long commands = 0;
+            long charging = 0;
+            while (System.nanoTime() < giveUp && (commands == 0 || charging == 0)) {
+                commands = count(db, "SELECT count(*) FROM robot_commands c JOIN robots b ON b.id = c.robot_id "
+                        + "WHERE b.robot_key = 'demo-robot-01' AND c.kind = 'GO_TO_SPOT' AND c.reservation_id = '" + reservation + "'");
+                charging = count(db, "SELECT count(*) FROM reservations WHERE id = '" + reservation + "' "
+                        + "AND charging_started_at IS NOT NULL AND status IN ('IN_PROGRESS', 'COMPLETED')");
+                Thread.sleep(200);
+            }
+            assertThat(commands).as("GO_TO_SPOT commands to demo-robot-01 for the reservation under way").isEqualTo(1);
+            assertThat(charging).as("the reservation under way, charging or charged").isEqualTo(1);
+        }
     }
 
     @Test

@@ -35,11 +35,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A demo driver for the local platform, next to the demo lots: account {@code driver} with the
- * password {@code chargebot.demo-driver.password} or else a random one printed once, a car ({@value #PLATE}) and three upcoming 30-minute reservations
- * at the first demo lots, an hour apart from the next free half hour within business hours, and a
- * demo phone ({@value #DEVICE_TOKEN}) that receives the driver's push notifications (with the local
- * adapter: rows of dev_outbox_messages, channel PUSH, and DEV-PUSH log lines). Runs
- * only with {@code chargebot.demo-data.enabled} (never in production), and only once per database.
+ * password {@code chargebot.demo-driver.password} or else a random one printed once, a car ({@value #PLATE}), three
+ * 30-minute reservations at three demo lots, and a demo phone ({@value #DEVICE_TOKEN}) that receives the driver's push
+ * notifications (with the local adapter: rows of dev_outbox_messages, channel PUSH, and DEV-PUSH log lines). The first
+ * reservation is at the lot open around the clock ({@link DemoData#AROUND_THE_CLOCK}) and under way now, so that lot's
+ * simulated robot is dispatched as soon as it reports, at any hour; the other two are upcoming, an hour apart within
+ * business hours, from the first half hour at least 20 minutes ahead (beyond the dispatch lead time, 15 minutes by
+ * default). Each of these lots gets an enabled robot ({@code demo-robot-01}..). Runs only with
+ * {@code chargebot.demo-data.enabled} (never in production), and only once per database.
  */
 @Singleton
 @Requires(property = "chargebot.demo-data.enabled", value = "true")
@@ -83,9 +86,10 @@ final class DemoDriver {
         String hash = passwords.hash(chosen);
         List<Instant> starts = db.transaction(connection -> create(connection, hash));
         if (!starts.isEmpty()) {
-            logger.info("Demo driver: login id '{}', password '{}', car {} with {} reservations from {} (Asia/Seoul)",
-                    LOGIN_ID, password != null ? "(as configured)" : chosen, PLATE, starts.size(),
-                    starts.get(0).atZone(SEOUL).toLocalDateTime());
+            logger.info("Demo driver: login id '{}', password '{}', car {} with reservations from {} (Asia/Seoul; a robot is "
+                            + "dispatched 15 minutes before each, with the default dispatch lead time)",
+                    LOGIN_ID, password != null ? "(as configured)" : chosen, PLATE,
+                    starts.stream().map(start -> start.atZone(SEOUL).toLocalDateTime().toString()).toList());
         }
     }
 
@@ -125,12 +129,14 @@ final class DemoDriver {
         List<Instant> starts = new ArrayList<>();
         List<UUID> lotsWithReservations = new ArrayList<>();
         Instant first = firstStart();
+        // The lot open around the clock first: its reservation is the one under way.
         try (PreparedStatement spots = Db.prepare(connection, "SELECT s.id, s.lot_id FROM spots s JOIN parking_lots l "
-                + "ON l.id = s.lot_id WHERE s.deleted_at IS NULL AND s.enabled AND l.open ORDER BY l.created_at, l.id, "
-                + "s.floor, s.code");
+                + "ON l.id = s.lot_id WHERE s.deleted_at IS NULL AND s.enabled AND l.open ORDER BY l.id = ? DESC, "
+                + "l.created_at, l.id, s.floor, s.code");
              PreparedStatement insert = Db.prepare(connection, "INSERT INTO reservations (user_id, car_id, spot_id, lot_id, "
                      + "plate_normalized, period) VALUES (?, ?, ?, ?, ?, tstzrange(?, ?))")) {
             List<UUID[]> candidates = new ArrayList<>();
+            spots.setObject(1, DemoData.AROUND_THE_CLOCK);
             try (ResultSet rs = spots.executeQuery()) {
                 UUID lastLot = null;
                 while (rs.next() && candidates.size() < 3) {
@@ -141,9 +147,10 @@ final class DemoDriver {
                     }
                 }
             }
+            boolean underWay = !candidates.isEmpty() && candidates.get(0)[1].equals(DemoData.AROUND_THE_CLOCK);
             for (int i = 0; i < candidates.size(); i++) {
                 lotsWithReservations.add(candidates.get(i)[1]);
-                Instant start = first.plus(Duration.ofHours(i));
+                Instant start = underWay && i == 0 ? underWay() : first.plus(Duration.ofHours(underWay ? i - 1 : i));
                 insert.setObject(1, user);
                 insert.setObject(2, car);
                 insert.setObject(3, candidates.get(i)[0]);
@@ -179,10 +186,26 @@ final class DemoDriver {
         return starts;
     }
 
-    /** The next half hour in Seoul from which three hourly windows fit in 09:00–22:00, today or tomorrow. */
+    /**
+     * The half hour under way in Seoul, or the next one when less than 10 minutes of it are left: a window due at once
+     * (it starts within the dispatch lead time, 15 minutes by default).
+     */
+    private Instant underWay() {
+        ZonedDateTime now = clock.instant().atZone(SEOUL);
+        ZonedDateTime current = now.truncatedTo(ChronoUnit.HOURS).plusMinutes(now.getMinute() < 30 ? 0 : 30);
+        return (now.getMinute() % 30 >= 20 ? current.plusMinutes(30) : current).toInstant();
+    }
+
+    /**
+     * The first half hour in Seoul at least 20 minutes ahead (so no robot is dispatched to it yet) from which three hourly
+     * windows fit in 09:00–22:00, today or tomorrow.
+     */
     private Instant firstStart() {
         ZonedDateTime now = clock.instant().atZone(SEOUL);
         ZonedDateTime next = now.truncatedTo(ChronoUnit.HOURS).plusMinutes(now.getMinute() < 30 ? 30 : 60);
+        if (Duration.between(now, next).toMinutes() < 20) {
+            next = next.plusMinutes(30);
+        }
         if (next.getHour() < 9) {
             next = next.withHour(10).withMinute(0);
         } else if (next.getHour() * 60 + next.getMinute() > 19 * 60) {

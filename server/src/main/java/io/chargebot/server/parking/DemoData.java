@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Demo parking lots around Seoul, loaded into an empty database when
  * {@code chargebot.demo-data.enabled} is true (the local platform turns it on). Each lot gets
- * 4-8 charging spots on one or two basement floors and opens 09:00-22:00 every day.
+ * 4-8 charging spots on one or two basement floors and opens 09:00-22:00 every day, except the first,
+ * 서울시청 공영주차장, which is open around the clock (so the demo can show a robot at work at any hour).
  */
 @Singleton
 @Requires(property = "chargebot.demo-data.enabled", value = "true")
@@ -69,6 +70,9 @@ public final class DemoData {
             new Place("노량진 수산시장 주차장", "서울 동작구 노들로 674", 37.5134, 126.9403),
             new Place("판교 테크노밸리 주차장", "경기 성남시 분당구 판교역로 166", 37.3947, 127.1112));
 
+    /** The demo lot open around the clock: the first place. */
+    public static final UUID AROUND_THE_CLOCK = lotId(0);
+
     private final Db db;
 
     DemoData(Db db) {
@@ -100,12 +104,13 @@ public final class DemoData {
                          "INSERT INTO parking_lots (id, display_name, address, latitude, longitude, image_uri) "
                          + "VALUES (?, ?, ?, ?, ?, ?)");
                  PreparedStatement hours = connection.prepareStatement(
-                         "INSERT INTO parking_lot_hours (lot_id, day_of_week, open_minute, close_minute) VALUES (?, ?, 540, 1320)");
+                         "INSERT INTO parking_lot_hours (lot_id, day_of_week, open_minute, close_minute) VALUES (?, ?, ?, ?)");
                  PreparedStatement spot = connection.prepareStatement(
                          "INSERT INTO spots (lot_id, floor, code, x_meters, y_meters) VALUES (?, ?, ?, ?, ?)")) {
                 for (int i = 0; i < PLACES.size(); i++) {
                     Place place = PLACES.get(i);
-                    UUID id = UUID.nameUUIDFromBytes(("chargebot-demo-lot-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    UUID id = lotId(i);
+                    boolean allDay = id.equals(AROUND_THE_CLOCK);
                     lot.setObject(1, id);
                     lot.setString(2, place.name());
                     lot.setString(3, place.address());
@@ -116,6 +121,8 @@ public final class DemoData {
                     for (int day = 1; day <= 7; day++) {
                         hours.setObject(1, id);
                         hours.setInt(2, day);
+                        hours.setInt(3, allDay ? 0 : 9 * 60);
+                        hours.setInt(4, allDay ? 24 * 60 : 22 * 60);
                         hours.addBatch();
                     }
                     int spots = 4 + (i % 5);
@@ -135,5 +142,9 @@ public final class DemoData {
             }
             return PLACES.size();
         });
+    }
+
+    private static UUID lotId(int place) {
+        return UUID.nameUUIDFromBytes(("chargebot-demo-lot-" + place).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }
