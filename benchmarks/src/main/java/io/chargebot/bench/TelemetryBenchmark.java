@@ -59,7 +59,8 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  *       and then {@code --dispatches} commands came: p50/p99 from the IDLE publish to the command's arrival, over the
  *       measured ones. The warm-up dispatches are reported on their own line: the first ones run on code the JIT has
  *       not compiled yet and on pooled connections that have not prepared the dispatch statements (a packet trace put
- *       every dispatch over 20 ms of a session-11 run in the phase's first second).</li>
+ *       every dispatch over 50 ms of a session-11 run in the phase's first second, every one over 25 ms in its first
+ *       two).</li>
  * </ol>
  * The telemetry robots are {@link MqttPublishers}: a load client on the same 2 cores as the platform must not spend
  * what it measures (50 Paho clients took 0.7-0.8 of a core, a third of it in system calls).
