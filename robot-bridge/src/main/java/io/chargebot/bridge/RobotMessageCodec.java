@@ -28,21 +28,25 @@ public final class RobotMessageCodec {
     /** Content type prefix of protobuf payloads; followed by {@code ; messageType=<full name>}. */
     public static final String PROTOBUF = "application/x-protobuf";
 
-    /** The robot_id and sequence fields of each kind a robot publishes (looked up once, not per message). */
-    private static final Map<RobotTopics.Kind, FieldDescriptor> ROBOT_ID_FIELDS = new EnumMap<>(RobotTopics.Kind.class);
-    private static final Map<RobotTopics.Kind, FieldDescriptor> SEQUENCE_FIELDS = new EnumMap<>(RobotTopics.Kind.class);
+    /** A message's deduplication key fields. */
+    private record KeyFields(FieldDescriptor robotId, FieldDescriptor sequence) {
+        static KeyFields of(Descriptor type) {
+            return new KeyFields(requireNonNull(type.findFieldByName("robot_id"), "robot_id"),
+                    requireNonNull(type.findFieldByName("sequence"), "sequence"));
+        }
+    }
+
+    /** The key fields of each kind a robot publishes (looked up once, not per message). */
+    private static final Map<RobotTopics.Kind, KeyFields> KEY_FIELDS = new EnumMap<>(Map.of(
+            RobotTopics.Kind.TELEMETRY, KeyFields.of(Telemetry.getDescriptor()),
+            RobotTopics.Kind.EVENTS, KeyFields.of(RobotEvent.getDescriptor()),
+            RobotTopics.Kind.CONNECTION, KeyFields.of(ConnectionChange.getDescriptor())));
 
     static {
         for (var type : new Descriptor[] {Telemetry.getDescriptor(),
             RobotEvent.getDescriptor(), ConnectionChange.getDescriptor(), RobotCommand.getDescriptor()}) {
             ProtoJson.check(type);
         }
-        Map<RobotTopics.Kind, Descriptor> published = Map.of(RobotTopics.Kind.TELEMETRY, Telemetry.getDescriptor(),
-                RobotTopics.Kind.EVENTS, RobotEvent.getDescriptor(), RobotTopics.Kind.CONNECTION, ConnectionChange.getDescriptor());
-        published.forEach((kind, type) -> {
-            ROBOT_ID_FIELDS.put(kind, requireNonNull(type.findFieldByName("robot_id"), "robot_id"));
-            SEQUENCE_FIELDS.put(kind, requireNonNull(type.findFieldByName("sequence"), "sequence"));
-        });
     }
 
     /** The result of decoding: a robot message to forward, or why it is malformed, or nothing to do. */
@@ -101,8 +105,9 @@ public final class RobotMessageCodec {
         if (error != null) {
             return new Invalid(parsed.robotId(), error);
         }
-        FieldDescriptor robotIdField = ROBOT_ID_FIELDS.get(parsed.kind());
-        FieldDescriptor sequenceField = SEQUENCE_FIELDS.get(parsed.kind());
+        KeyFields keyFields = KEY_FIELDS.get(parsed.kind());
+        FieldDescriptor robotIdField = keyFields.robotId();
+        FieldDescriptor sequenceField = keyFields.sequence();
         String robotId = (String) builder.getField(robotIdField);
         if (robotId.isEmpty()) {
             builder.setField(robotIdField, parsed.robotId());

@@ -13,7 +13,6 @@ public final class RobotTopics {
     /** The production topic root. */
     public static final String DEFAULT_ROOT = "chargebot/v1/robots";
 
-
     /** What a topic under the root is. */
     public enum Kind {
         TELEMETRY("telemetry"),

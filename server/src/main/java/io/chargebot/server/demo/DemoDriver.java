@@ -150,7 +150,9 @@ final class DemoDriver {
             boolean underWay = !candidates.isEmpty() && candidates.get(0)[1].equals(DemoData.AROUND_THE_CLOCK);
             for (int i = 0; i < candidates.size(); i++) {
                 lotsWithReservations.add(candidates.get(i)[1]);
-                Instant start = underWay && i == 0 ? underWay() : first.plus(Duration.ofHours(underWay ? i - 1 : i));
+                // Under way at the lot open around the clock, the others hourly from the first upcoming start.
+                Instant start = underWay ? (i == 0 ? halfHourUnderWay() : first.plus(Duration.ofHours(i - 1)))
+                        : first.plus(Duration.ofHours(i));
                 insert.setObject(1, user);
                 insert.setObject(2, car);
                 insert.setObject(3, candidates.get(i)[0]);
@@ -190,7 +192,7 @@ final class DemoDriver {
      * The half hour under way in Seoul, or the next one when less than 10 minutes of it are left: a window due at once
      * (it starts within the dispatch lead time, 15 minutes by default).
      */
-    private Instant underWay() {
+    private Instant halfHourUnderWay() {
         ZonedDateTime now = clock.instant().atZone(SEOUL);
         ZonedDateTime current = now.truncatedTo(ChronoUnit.HOURS).plusMinutes(now.getMinute() < 30 ? 0 : 30);
         return (now.getMinute() % 30 >= 20 ? current.plusMinutes(30) : current).toInstant();

@@ -26,7 +26,6 @@ import java.util.UUID;
 /** The robots table: reading rows, the proto mapping, robot ids and names. */
 final class Robots {
 
-
     /**
      * Columns of {@code robots b}; the first parameter of a statement using them is the instant before
      * which a robot's last message makes it count as silent (now minus offline-after).
